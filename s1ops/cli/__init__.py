@@ -1,0 +1,59 @@
+"""The ``s1ops`` command line: parses, configures logging, calls the library.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``; the
+module sets ``func`` on its parser, a callable taking the parsed arguments and
+returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from s1ops.errors import S1OpsError
+
+# Subcommand modules, imported lazily so `s1ops --help` stays fast and a
+# module that needs OTB does not break the others.
+SUBCOMMAND_MODULES = (
+    "s1ops.cli.config_cmd",
+    "s1ops.cli.grid_cmd",
+    "s1ops.cli.plan_cmd",
+    "s1ops.cli.otb_cmd",
+    "s1ops.cli.catalogue_cmd",
+)
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="s1ops", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except S1OpsError as exc:
+        print(f"s1ops {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
