@@ -45,8 +45,15 @@ def _set_ram(app: Any, ram_mb: int) -> None:
 
 def _connect_inputs(otb: Any, app: Any, step: Step, apps: list[Any]) -> None:
     for key, sources in step.inputs.items():
-        is_list = app.GetParameterType(key) == otb.ParameterType_InputImageList
-        # Sources are added one by one, in order: for Synthetize the order is the priority.
+        is_list = app.GetParameterType(key) in (
+            otb.ParameterType_InputImageList,
+            otb.ParameterType_StringList,
+            otb.ParameterType_InputFilenameList,
+        )
+        if is_list and all(isinstance(s, str) for s in sources):
+            app.SetParameterStringList(key, list(sources))
+            continue
+        # Added one by one, in order: for a merge the order is the priority.
         for source in sources:
             if isinstance(source, str):
                 if is_list:
@@ -74,10 +81,21 @@ def _set_params(app: Any, step: Step) -> None:
             app.SetParameterString(key, value)
 
 
+def _prepare_output(otb: Any, app: Any, output: Output) -> None:
+    key = output_key(app)
+    app.SetParameterString(key, output.extended_filename())
+    app.SetParameterOutputImagePixelType(key, getattr(otb, PIXEL_TYPES[output.pixel_type]))
+
+
 def build_apps(otb: Any, chain: Chain) -> list[Any]:
-    """Create every application, set its parameters and connect it in memory."""
+    """Create, configure and execute every application, each fed by the earlier ones.
+
+    ``Execute`` only propagates image information: pixels are computed, in
+    streamed blocks, when an output is written.
+    """
+    outputs = {o.step: o for o in chain.outputs}
     apps: list[Any] = []
-    for step in chain.steps:
+    for index, step in enumerate(chain.steps):
         app = otb.Registry.CreateApplication(step.app)
         if app is None:
             raise StepFailed(step.name, f"OTB application {step.app!r} not found")
@@ -85,39 +103,24 @@ def build_apps(otb: Any, chain: Chain) -> list[Any]:
             _connect_inputs(otb, app, step, apps)
             _set_params(app, step)
             _set_ram(app, chain.ram_mb)
+            if index in outputs:
+                _prepare_output(otb, app, outputs[index])
+            app.Execute()
         except RuntimeError as exc:
             raise StepFailed(step.name, str(exc)) from exc
         apps.append(app)
     return apps
 
 
-def write_output(otb: Any, chain: Chain, apps: list[Any], output: Output) -> None:
-    step = chain.steps[output.step]
-    app = apps[output.step]
-    key = output_key(app)
-    app.SetParameterString(key, output.extended_filename())
-    app.SetParameterOutputImagePixelType(key, getattr(otb, PIXEL_TYPES[output.pixel_type]))
-    try:
-        app.ExecuteAndWriteOutput()
-    except RuntimeError as exc:
-        raise StepFailed(step.name, str(exc)) from exc
-
-
 def run(chain: Chain) -> dict[str, Any]:
     otb = load_otb()
     started = time.monotonic()
     apps = build_apps(otb, chain)
-    # Intermediate steps are executed (lazily: OTB only computes the output
-    # information) so the next one can take their image in memory.
-    output_steps = {o.step for o in chain.outputs}
-    for index, app in enumerate(apps):
-        if index not in output_steps:
-            try:
-                app.Execute()
-            except RuntimeError as exc:
-                raise StepFailed(chain.steps[index].name, str(exc)) from exc
     for output in chain.outputs:
-        write_output(otb, chain, apps, output)
+        try:
+            apps[output.step].WriteOutput()
+        except RuntimeError as exc:
+            raise StepFailed(chain.steps[output.step].name, str(exc)) from exc
     return {"written": [o.path for o in chain.outputs], "seconds": time.monotonic() - started}
 
 

@@ -44,7 +44,7 @@ def concatenate_chain(
     """Merge orthorectified images of one day and orbit: first non-zero pixel wins."""
     if not inputs:
         raise ValueError("concatenate needs at least one input image")
-    chain_steps: list[Step] = [steps.synthetize(tuple(str(p) for p in inputs))]
+    chain_steps: list[Step] = [steps.first_nonzero(tuple(str(p) for p in inputs))]
     outputs = [Output(0, str(output))]
     if with_mask is not None:
         chain_steps += steps.border_mask(0, first_index=1)

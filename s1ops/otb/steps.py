@@ -117,30 +117,46 @@ def orthorectification(
     )
 
 
-def synthetize(sources: tuple[Source, ...]) -> Step:
-    """Merge orthorectified images: the first non-zero pixel wins."""
-    return Step("Synthetize", inputs={"il": sources}, label="merge")
+def first_nonzero(sources: tuple[Source, ...]) -> Step:
+    """Merge images of one S2 grid: the first non-zero pixel wins (Synthetize's rule).
+
+    OTB 8.1's Synthetize only takes file names, which would force every
+    orthorectified product onto disk before the merge; BandMath applies the
+    same rule to images connected in memory. Values pass through unchanged.
+    """
+    if not sources:
+        raise ValueError("first_nonzero needs at least one image")
+    expression = f"im{len(sources)}b1"
+    for n in range(len(sources) - 1, 0, -1):
+        expression = f"(im{n}b1!=0 ? im{n}b1 : {expression})"
+    return Step("BandMath", params={"exp": expression}, inputs={"il": sources}, label="merge")
+
+
+def binary_opening(
+    source: Source, radius_px: int = MASK_RADIUS_PX, y_radius_px: int | None = None
+) -> Step:
+    """Morphological opening of a 0/1 image by a ball (an ellipse if the radii differ)."""
+    return Step(
+        "BinaryMorphologicalOperation",
+        params={
+            "structype": "ball",
+            "xradius": radius_px,
+            "yradius": radius_px if y_radius_px is None else y_radius_px,
+            "filter": "opening",
+            "foreval": 1.0,
+            "backval": 0.0,
+        },
+        inputs={"in": (source,)},
+        label="mask smoothing",
+    )
 
 
 def border_mask(source: Source, first_index: int) -> tuple[Step, Step]:
-    """Binary mask of valid data, smoothed by a morphological opening.
+    """S1Tiling's border mask: valid data as 1, smoothed by an opening.
 
     ``first_index`` is the index the first returned step will have in the chain.
     """
     binarize = Step(
         "BandMath", params={"exp": "im1b1==0?0:1"}, inputs={"il": (source,)}, label="mask"
     )
-    smooth = Step(
-        "BinaryMorphologicalOperation",
-        params={
-            "structype": "ball",
-            "xradius": MASK_RADIUS_PX,
-            "yradius": MASK_RADIUS_PX,
-            "filter": "opening",
-            "foreval": 1.0,
-            "backval": 0.0,
-        },
-        inputs={"in": (first_index,)},
-        label="mask smoothing",
-    )
-    return binarize, smooth
+    return binarize, binary_opening(first_index)

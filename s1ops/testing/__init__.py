@@ -1,0 +1,2 @@
+"""Test doubles of the outside world, shipped with the library: a local STAC API
+standing in for Copernicus, synthetic products, hermetic eodag settings."""
