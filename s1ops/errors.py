@@ -101,3 +101,90 @@ class StacRequestError(S1OpsError, ValueError):
 
 class SynthError(S1OpsError):
     """A synthetic product cannot be made: missing template data or an invalid request."""
+
+
+class ProductDownloadError(S1OpsError):
+    """Root of the catalogue and download errors; ``product_id`` is None for a search."""
+
+    def __init__(self, product_id: str | None, message: str) -> None:
+        self.product_id = product_id
+        super().__init__(message)
+
+
+class ProductNotAvailableError(ProductDownloadError):
+    """The product is in long-term archive or being staged: wait, then ask again."""
+
+    def __init__(self, product_id: str, status: str, detail: str = "") -> None:
+        self.status = status
+        self.detail = detail
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            product_id,
+            f"product {product_id} is not downloadable yet: status {status!r}{extra}; "
+            "wait for the catalogue to stage it, then ask again",
+        )
+
+
+class DownloadAuthError(ProductDownloadError):
+    """The catalogue refused our credentials: fail now, retrying cannot help."""
+
+    def __init__(self, product_id: str | None, provider: str, detail: str = "") -> None:
+        self.provider = provider
+        what = f"product {product_id}" if product_id else "the search"
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            product_id,
+            f"eodag provider {provider!r} refused the credentials for {what}{extra}; set "
+            f"them in the environment (EODAG__{provider.upper()}__AUTH__CREDENTIALS__...)",
+        )
+
+
+class QuotaError(ProductDownloadError):
+    """The catalogue throttles us (HTTP 429): back off for ``retry_after_s``, then retry."""
+
+    def __init__(self, product_id: str | None, provider: str, retry_after_s: float) -> None:
+        self.provider = provider
+        self.retry_after_s = retry_after_s
+        what = f"product {product_id}" if product_id else "a search"
+        super().__init__(
+            product_id,
+            f"eodag provider {provider!r} reports its quota exceeded for {what}; "
+            f"back off for {retry_after_s:g} s before retrying",
+        )
+
+
+class CorruptProductError(ProductDownloadError):
+    """A downloaded product failed verification (truncated, not a zip, bad member): retry."""
+
+    def __init__(self, product_id: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            product_id,
+            f"download of product {product_id} is unusable: {reason}; it was discarded, "
+            "download it again",
+        )
+
+
+class ProductNotFoundError(ProductDownloadError):
+    """The catalogue does not know the product id."""
+
+    def __init__(self, product_id: str, provider: str) -> None:
+        self.provider = provider
+        super().__init__(
+            product_id,
+            f"product {product_id} is not in the catalogue of eodag provider {provider!r}; "
+            "check the id (and the provider's collection)",
+        )
+
+
+class DownloadFailedError(ProductDownloadError):
+    """The catalogue or the transfer failed (5xx, connection cut) after bounded retries."""
+
+    def __init__(self, product_id: str | None, reason: str, attempts: int) -> None:
+        self.reason = reason
+        self.attempts = attempts
+        what = f"download of product {product_id}" if product_id else "catalogue search"
+        super().__init__(
+            product_id,
+            f"{what} failed {attempts} time(s), last: {reason}; retry later",
+        )

@@ -41,6 +41,14 @@ class TileJob:
         """A stable id, usable as an Airflow task or map index label."""
         return Path(self.output_path).stem
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (dates as ISO strings): what crosses XCom and the CLI."""
+        return _to_plain(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TileJob:
+        return _from_plain(cls, data)  # type: ignore[no-any-return]
+
 
 @dataclass(frozen=True)
 class DroppedGroup:

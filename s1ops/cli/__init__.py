@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "s1ops.cli.grid_cmd",
     "s1ops.cli.plan_cmd",
     "s1ops.cli.otb_cmd",
+    "s1ops.cli.process_cmd",
     "s1ops.cli.synth_cmd",
     "s1ops.cli.catalogue_cmd",
 )

@@ -1,0 +1,46 @@
+"""``s1ops process``: produce one tile job (what an Airflow processing task runs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    proc = subparsers.add_parser(
+        "process",
+        help="calibrate, cut, orthorectify (and merge) one tile job; masks if configured",
+    )
+    proc.add_argument("config", help="S1Tiling request file")
+    proc.add_argument(
+        "--job",
+        required=True,
+        help="the tile job as JSON (from `s1ops plan`), @FILE, or - for stdin",
+    )
+    proc.add_argument("--force", action="store_true", help="redo existing outputs")
+    proc.set_defaults(func=_process)
+
+
+def _read_job_text(value: str) -> str:
+    if value == "-":
+        return sys.stdin.read()
+    if value.startswith("@"):
+        return Path(value[1:]).read_text()
+    return value
+
+
+def _process(args: argparse.Namespace) -> int:
+    from s1ops.config import load_config
+    from s1ops.jobs import TileJob
+    from s1ops.process import process_job, settings_from_config
+
+    cfg = load_config(args.config)
+    job = TileJob.from_dict(json.loads(_read_job_text(args.job)))
+    result = process_job(
+        job, settings_from_config(cfg), dem_dir=cfg.paths.dem_dir, force=args.force
+    )
+    # The last stdout line is the task's result (DockerOperator's XCom).
+    print(json.dumps(result.to_dict()))
+    return 0
