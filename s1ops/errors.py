@@ -188,3 +188,13 @@ class DownloadFailedError(ProductDownloadError):
             product_id,
             f"{what} failed {attempts} time(s), last: {reason}; retry later",
         )
+
+
+class RunParamsError(S1OpsError, ValueError):
+    """A run's parameters (a manual trigger's params) are invalid."""
+
+    def __init__(self, param: str, value: object, expected: str) -> None:
+        self.param = param
+        self.value = value
+        self.expected = expected
+        super().__init__(f"run parameter {param} = {value!r}: {expected}")

@@ -16,11 +16,14 @@ def _gdal():  # type: ignore[no-untyped-def]
     return gdal
 
 
-def write_tags(path: str | os.PathLike[str], tags: Mapping[str, str]) -> None:
+def write_tags(
+    path: str | os.PathLike[str], tags: Mapping[str, str], *, keep_nodata: bool = True
+) -> None:
     """Replace the default metadata domain of ``path`` with exactly ``tags``.
 
     Whatever OTB wrote there (its SAR keyword lists can weigh megabytes) is
-    dropped; ``TIFFTAG_*`` keys become the native TIFF tags.
+    dropped; ``TIFFTAG_*`` keys become the native TIFF tags. Without
+    ``keep_nodata`` the band's no-data value is removed (a mask's 0 is a value).
     """
     gdal = _gdal()
     try:
@@ -29,6 +32,10 @@ def write_tags(path: str | os.PathLike[str], tags: Mapping[str, str]) -> None:
         raise S1OpsError(f"cannot open {path} to write its tags: {exc}") from exc
     try:
         ds.SetMetadata({k: str(v) for k, v in tags.items()})
+        band = ds.GetRasterBand(1)
+        band.SetMetadata({})
+        if not keep_nodata:
+            band.DeleteNoDataValue()
         ds.FlushCache()
     finally:
         ds = None

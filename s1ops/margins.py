@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 from s1ops.errors import SafeError
 from s1ops.otb.steps import MarginThresholds
+from s1ops.safe import parse_ipf_version
 
 # Products from IPF versions before 2.90 have noisy range borders: S1Tiling
 # blanks 1000 columns on each side of them.
@@ -20,8 +20,6 @@ PROBE_OFFSET = 100
 ZERO_PIXELS_LIMIT = 2000
 AZIMUTH_CUT_LINES = 1600
 
-_IPF = re.compile(r"IPF\s+(\d+)\.(\d+)")
-
 
 @dataclass(frozen=True)
 class BorderProbe:
@@ -31,14 +29,6 @@ class BorderProbe:
     height: int
     zeros_top: int  # no-data pixels on line PROBE_OFFSET
     zeros_bottom: int  # no-data pixels on line height - PROBE_OFFSET
-
-
-def parse_ipf_version(software: str) -> tuple[int, int]:
-    """``'Sentinel-1 IPF 002.72'`` -> ``(2, 72)``."""
-    match = _IPF.search(software)
-    if not match:
-        raise ValueError(f"TIFFTAG_SOFTWARE {software!r}: expected 'Sentinel-1 IPF NNN.NN'")
-    return int(match.group(1)), int(match.group(2))
 
 
 def margin_thresholds(probe: BorderProbe, override_azimuth_cut: bool | None) -> MarginThresholds:
@@ -63,10 +53,11 @@ def probe_borders(measurement: str | os.PathLike[str]) -> BorderProbe:
     except RuntimeError as exc:
         raise SafeError(str(measurement), f"cannot open measurement image: {exc}") from exc
     software = ds.GetMetadataItem("TIFFTAG_SOFTWARE") or ""
-    try:
-        ipf = parse_ipf_version(software)
-    except ValueError as exc:
-        raise SafeError(str(measurement), str(exc)) from exc
+    ipf = parse_ipf_version(software)
+    if ipf is None:
+        raise SafeError(
+            str(measurement), f"TIFFTAG_SOFTWARE={software!r}: expected 'Sentinel-1 IPF NNN.NN'"
+        )
     band = ds.GetRasterBand(1)
     height, width = ds.RasterYSize, ds.RasterXSize
     top = min(PROBE_OFFSET, height - 1)

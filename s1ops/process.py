@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from s1ops.otb.chain import Chain, Output, Step
 from s1ops.otb.pipelines import mask_chain, run_with_tags
 from s1ops.otb.steps import MarginThresholds, OrthoGrid
 from s1ops.products import ProductId
+from s1ops.quicklook import QuicklookSpec, write_quicklook
 from s1ops.safe import read_safe
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,14 @@ class ProcessSettings:
     with_mask: bool = False
     dem_info: str = ""
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    quicklook: QuicklookSpec | None = None
+    # S1Tiling's --cache-before-ortho: calibrated + cut images kept as files here.
+    orthoready_dir: str | None = None
 
 
-def settings_from_config(cfg: S1Config) -> ProcessSettings:
-    p = cfg.processing
+def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
+    p, q = cfg.processing, cfg.quicklook
+    quicklook = QuicklookSpec(q.format, q.width_px, q.db_min, q.db_max)
     return ProcessSettings(
         calibration=p.calibration,
         remove_noise=p.remove_thermal_noise,
@@ -67,6 +72,8 @@ def settings_from_config(cfg: S1Config) -> ProcessSettings:
         with_mask=cfg.mask.generate_border_mask,
         dem_info=cfg.paths.dem_info,
         extra_tags=dict(cfg.metadata),
+        quicklook=quicklook if q.generate_quicklook else None,
+        orthoready_dir=str(cfg.paths.tmp / "S1") if cache_before_ortho else None,
     )
 
 
@@ -77,6 +84,7 @@ class ProductInput:
     product_id: ProductId
     measurement: str
     thresholds: MarginThresholds
+    orthoready: str | None = None  # the cached calibrated + cut image, when asked for
 
 
 def ortho_grid(tile: S2Tile, resolution_m: float) -> OrthoGrid:
@@ -90,9 +98,8 @@ def ortho_grid(tile: S2Tile, resolution_m: float) -> OrthoGrid:
     )
 
 
-def _product_steps(
-    product: ProductInput, first_index: int, grid: OrthoGrid, s: ProcessSettings, dem_dir: str
-) -> list[Step]:
+def orthoready_steps(product: ProductInput, first_index: int, s: ProcessSettings) -> list[Step]:
+    """Calibration, low-signal fix and margin reset: the image before orthorectification."""
     chain = [steps.calibration(product.measurement, lut=s.calibration, remove_noise=s.remove_noise)]
     if s.remove_noise:
         chain.append(
@@ -102,9 +109,19 @@ def _product_steps(
         )
     if not product.thresholds.is_noop:
         chain.append(steps.reset_margin(first_index + len(chain) - 1, product.thresholds))
+    return chain
+
+
+def _product_steps(
+    product: ProductInput, first_index: int, grid: OrthoGrid, s: ProcessSettings, dem_dir: str
+) -> list[Step]:
+    chain: list[Step] = []
+    if product.orthoready is None:
+        chain = orthoready_steps(product, first_index, s)
+    source = product.orthoready if product.orthoready else first_index + len(chain) - 1
     chain.append(
         steps.orthorectification(
-            first_index + len(chain) - 1,
+            source,
             grid,
             gridspacing_m=s.gridspacing_m,
             interpolator=s.interpolator,
@@ -206,8 +223,28 @@ def _inputs(job: TileJob, s: ProcessSettings) -> list[ProductInput]:
         safe = read_safe(path)
         measurement = safe.measurement_location(job.polarisation)
         thresholds = margin_thresholds(probe_borders(measurement), s.override_azimuth_cut)
-        inputs.append(ProductInput(safe.product_id, measurement, thresholds))
+        product = ProductInput(safe.product_id, measurement, thresholds)
+        if s.orthoready_dir is not None:
+            product = replace(product, orthoready=str(ensure_orthoready(product, s)))
+        inputs.append(product)
     return inputs
+
+
+def orthoready_path(product: ProductInput, orthoready_dir: str | Path) -> Path:
+    return Path(orthoready_dir) / f"{Path(product.measurement).stem}_OrthoReady.tif"
+
+
+def ensure_orthoready(product: ProductInput, s: ProcessSettings) -> Path:
+    """The cached calibrated + cut image of ``product``, written once for every tile."""
+    if s.orthoready_dir is None:
+        raise ValueError("ensure_orthoready needs settings with an orthoready_dir")
+    path = orthoready_path(product, s.orthoready_dir)
+    if not path.exists():
+        chain_steps = orthoready_steps(product, 0, s)
+        # Keep OTB's SAR metadata in the file: orthorectification needs it later.
+        output = Output(len(chain_steps) - 1, str(path))
+        run_with_tags(Chain(tuple(chain_steps), (output,), ram_mb=s.ram_mb, threads=s.threads))
+    return path
 
 
 def process_job(
@@ -235,5 +272,7 @@ def process_job(
             job.output_path, mask_path, ram_mb=settings.ram_mb, threads=settings.threads
         )
         seconds += run_with_tags(chain, {0: _tags(job, ids, settings, "MASK")}).seconds
+    if settings.quicklook is not None:
+        write_quicklook(job.output_path, settings.quicklook)
     log.info("job %s produced %s in %.1f s", job.job_id, job.output_path, seconds)
     return JobResult(job.job_id, job.output_path, mask_path, False, seconds)

@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES = (
     "s1ops.cli.process_cmd",
     "s1ops.cli.synth_cmd",
     "s1ops.cli.catalogue_cmd",
+    "s1ops.cli.download_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -20,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="the tile job as JSON (from `s1ops plan`), @FILE, or - for stdin",
     )
     proc.add_argument("--force", action="store_true", help="redo existing outputs")
+    proc.add_argument(
+        "--cache-before-ortho",
+        action="store_true",
+        help="keep calibrated + cut images in {tmp}/S1 for other tiles (S1Tiling's option)",
+    )
     proc.set_defaults(func=_process)
 
 
@@ -39,7 +44,10 @@ def _process(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     job = TileJob.from_dict(json.loads(_read_job_text(args.job)))
     result = process_job(
-        job, settings_from_config(cfg), dem_dir=cfg.paths.dem_dir, force=args.force
+        job,
+        settings_from_config(cfg, cache_before_ortho=args.cache_before_ortho),
+        dem_dir=cfg.paths.dem_dir,
+        force=args.force,
     )
     # The last stdout line is the task's result (DockerOperator's XCom).
     print(json.dumps(result.to_dict()))

@@ -133,6 +133,7 @@ def tags_finalizer(tags_per_output: Mapping[int, Mapping[str, str]]) -> Callable
 
     def finalize(path: Path, index: int) -> None:
         if index in tags_per_output:
-            write_tags(path, tags_per_output[index])
+            tags = tags_per_output[index]
+            write_tags(path, tags, keep_nodata=tags.get("IMAGE_TYPE") != "MASK")
 
     return finalize

@@ -98,9 +98,9 @@ def orthorectification(
         "map.utm.zone": grid.utm_zone,
         "map.utm.northhem": grid.north,
         "outputs.mode": "auto",
-        # OTB's origin is the centre of the upper-left pixel; the S2 grid gives corners.
-        "outputs.ulx": grid.ulx + grid.resolution_m / 2,
-        "outputs.uly": grid.uly - grid.resolution_m / 2,
+        # OTB 8 takes the upper-left pixel's outer corner here, as the S2 grid gives it.
+        "outputs.ulx": grid.ulx,
+        "outputs.uly": grid.uly,
         "outputs.sizex": grid.size_px,
         "outputs.sizey": grid.size_px,
         "outputs.spacingx": grid.resolution_m,
