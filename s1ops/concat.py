@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from s1ops.geotiff import read_tags
+from s1ops.mask import write_border_mask
 from s1ops.otb.pipelines import concatenate_chain, run_with_tags
 from s1ops.otb.runner import ChainResult
 
@@ -53,8 +55,9 @@ def concatenate(
 ) -> ChainResult:
     """Merge ``inputs`` (first non-zero pixel wins) into ``output``, tags included."""
     tags = merged_tags([read_tags(p) for p in inputs], now or datetime.now(UTC))
-    chain = concatenate_chain(inputs, output, with_mask=mask, ram_mb=ram_mb, threads=threads)
-    per_output = {0: tags}
+    chain = concatenate_chain(inputs, output, ram_mb=ram_mb, threads=threads)
+    result = run_with_tags(chain, {0: tags})
     if mask is not None:
-        per_output[1] = {**tags, "IMAGE_TYPE": "MASK"}
-    return run_with_tags(chain, per_output)
+        write_border_mask(output, mask, {**tags, "IMAGE_TYPE": "MASK"})
+        result = replace(result, written=(*result.written, str(mask)))
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,10 +22,11 @@ from s1ops.dem import require_dem
 from s1ops.grid import S2Tile, parse_tile_id
 from s1ops.jobs import TileJob
 from s1ops.margins import margin_thresholds, probe_borders
+from s1ops.mask import write_border_mask
 from s1ops.naming import TagInputs, output_tags
 from s1ops.otb import steps
 from s1ops.otb.chain import Chain, Output, Step
-from s1ops.otb.pipelines import mask_chain, run_with_tags
+from s1ops.otb.pipelines import run_with_tags
 from s1ops.otb.steps import MarginThresholds, OrthoGrid
 from s1ops.products import ProductId
 from s1ops.quicklook import QuicklookSpec, write_quicklook
@@ -268,10 +270,9 @@ def process_job(
             result = run_with_tags(chain, {0: _tags(job, ids, settings, "BACKSCATTERING")})
             seconds += result.seconds
     if mask_path:
-        chain = mask_chain(
-            job.output_path, mask_path, ram_mb=settings.ram_mb, threads=settings.threads
-        )
-        seconds += run_with_tags(chain, {0: _tags(job, ids, settings, "MASK")}).seconds
+        started = time.monotonic()
+        write_border_mask(job.output_path, mask_path, _tags(job, ids, settings, "MASK"))
+        seconds += time.monotonic() - started
     if settings.quicklook is not None:
         write_quicklook(job.output_path, settings.quicklook)
     log.info("job %s produced %s in %.1f s", job.job_id, job.output_path, seconds)

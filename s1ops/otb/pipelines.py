@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from s1ops.otb import steps
-from s1ops.otb.chain import MASK_CREATION_OPTIONS, Chain, Output, Step
+from s1ops.otb.chain import Chain, Output, Step
 from s1ops.otb.runner import ChainResult, run_chain, tags_finalizer
 
 
@@ -37,36 +37,14 @@ def concatenate_chain(
     inputs: Sequence[str | os.PathLike[str]],
     output: str | os.PathLike[str],
     *,
-    with_mask: str | os.PathLike[str] | None = None,
     ram_mb: int = 2048,
     threads: int = 1,
 ) -> Chain:
     """Merge orthorectified images of one day and orbit: first non-zero pixel wins."""
     if not inputs:
         raise ValueError("concatenate needs at least one input image")
-    chain_steps: list[Step] = [steps.first_nonzero(tuple(str(p) for p in inputs))]
-    outputs = [Output(0, str(output))]
-    if with_mask is not None:
-        chain_steps += steps.border_mask(0, first_index=1)
-        outputs.append(Output(2, str(with_mask), "uint8", MASK_CREATION_OPTIONS))
-    return Chain(tuple(chain_steps), tuple(outputs), ram_mb=ram_mb, threads=threads)
-
-
-def mask_chain(
-    image: str | os.PathLike[str],
-    mask: str | os.PathLike[str],
-    *,
-    ram_mb: int = 2048,
-    threads: int = 1,
-) -> Chain:
-    """Border mask of an already-written output, streamed (never one giant block)."""
-    chain_steps = steps.border_mask(str(image), first_index=0)
-    return Chain(
-        tuple(chain_steps),
-        (Output(1, str(mask), "uint8", MASK_CREATION_OPTIONS),),
-        ram_mb=ram_mb,
-        threads=threads,
-    )
+    merge = steps.first_nonzero(tuple(str(p) for p in inputs))
+    return Chain((merge,), (Output(0, str(output)),), ram_mb=ram_mb, threads=threads)
 
 
 def run_with_tags(
