@@ -1,0 +1,209 @@
+"""Benchmark: one full S2 tile at 10 m from two full-size synthetic products, VV + VH.
+
+(a) s1ops: calibrate -> cut -> orthorectify -> merge in one in-memory OTB
+    pipeline per polarisation, border mask from edge blocks;
+(b) the S1Tiling way: calibrate -> cut -> orthorectify in memory, each
+    orthorectified product written to disk, the pair merged by Synthetize
+    from those files, the mask by BandMath + BinaryMorphologicalOperation
+    on the whole tile, each written (bench/s1tiling_way.py).
+Both run the two polarisations in parallel, one OTB thread each (S1Tiling's
+2 workers x 1 thread). Prints wall time, CPU time and the peak memory of the
+whole process tree, and checks that both give the same pixels.
+
+usage: python bench/bench_process.py [--work DIR] [--scale N] [--resolution M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import psutil
+from osgeo import gdal
+from shapely.ops import unary_union
+
+REPO = Path(__file__).resolve().parents[1]
+TILE = "32NNH"
+START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
+
+
+def products(work: Path, scale: int) -> list[Path]:
+    from s1ops.safe import read_safe
+    from s1ops.testing.dem import make_flat_dem
+    from s1ops.testing.synth_safe import SynthSpec, make_product
+
+    s1 = work / "s1"
+    existing = sorted(s1.glob("*.SAFE"))
+    if len(existing) == 2:
+        return existing
+    specs = [
+        SynthSpec(start=START, scale=scale, ipf_version="003.10", seed=1),
+        SynthSpec(
+            start=START + timedelta(seconds=25),
+            shift_lat_deg=-1.45,
+            shift_lon_deg=-0.3,
+            scale=scale,
+            ipf_version="003.10",
+            seed=2,
+        ),
+    ]
+    started = time.monotonic()
+    made = [make_product(spec, s1) for spec in specs]
+    print(f"generated 2 products at scale {scale} in {time.monotonic() - started:.0f} s")
+    make_flat_dem(unary_union([read_safe(p).footprint for p in made]), work / "dem", arcsec=3)
+    return made
+
+
+def write_config(work: Path, resolution: int, out: str) -> Path:
+    cfg = work / f"{out}.cfg"
+    cfg.write_text(
+        f"""[Paths]
+output : {work}/{out}
+s1_images : {work}/s1
+dem_dir : {work}/dem
+geoid_file : {REPO}/.cache/otb-data/Input/DEM/egm96.grd
+tmp : {work}/tmp
+[DataSource]
+first_date : 2020-01-08
+last_date : 2020-01-08
+polarisation : VV VH
+[Mask]
+generate_border_mask : True
+[Processing]
+calibration : sigma
+tiles : {TILE}
+output_spatial_resolution : {resolution}
+orthorectification_gridspacing : {4 * resolution}
+ram_per_process : 4096
+nb_otb_threads : 1
+"""
+    )
+    return cfg
+
+
+class TreeSampler:
+    """Peak RSS summed over this process's children, sampled every 0.1 s."""
+
+    def __init__(self) -> None:
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss
+            self.peak_bytes = max(self.peak_bytes, total)
+            time.sleep(0.1)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(label: str, commands: list[list[str]]) -> dict[str, float]:
+    before = psutil.Process().cpu_times()
+    started = time.monotonic()
+    with TreeSampler() as sampler:
+        procs = [subprocess.Popen(c) for c in commands]
+        codes = [p.wait() for p in procs]
+    wall = time.monotonic() - started
+    after = psutil.Process().cpu_times()
+    cpu = (after.children_user + after.children_system) - (
+        before.children_user + before.children_system
+    )
+    if any(codes):
+        raise SystemExit(f"{label}: a run failed with exit codes {codes}")
+    result = {"wall_s": wall, "cpu_s": cpu, "peak_gib": sampler.peak_bytes / 2**30}
+    print(
+        f"{label:>28}: wall {wall:6.1f} s   CPU {cpu:6.1f} s   "
+        f"peak RSS {result['peak_gib']:5.2f} GiB"
+    )
+    return result
+
+
+def jobs(cfg: Path) -> list[dict[str, object]]:
+    plan = subprocess.run(
+        [sys.executable, "-m", "s1ops", "plan", str(cfg), "--tile", TILE],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(plan.stdout)["jobs"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=REPO / "work" / "bench")
+    parser.add_argument("--scale", type=int, default=1, help="1 = full-size products")
+    parser.add_argument("--resolution", type=int, default=10)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    products(args.work, args.scale)
+
+    ours = write_config(args.work, args.resolution, "s1ops")
+    ours_jobs = jobs(ours)
+    a = measure(
+        "(a) s1ops in memory",
+        [
+            [
+                sys.executable,
+                "-m",
+                "s1ops",
+                "process",
+                str(ours),
+                "--force",
+                "--job",
+                json.dumps(job),
+            ]
+            for job in ours_jobs
+        ],
+    )
+    disk = write_config(args.work, args.resolution, "s1tiling_way")
+    b = measure(
+        "(b) written between steps",
+        [
+            [
+                sys.executable,
+                str(Path(__file__).with_name("s1tiling_way.py")),
+                str(disk),
+                json.dumps(job),
+            ]
+            for job in jobs(disk)
+        ],
+    )
+    print(
+        f"ratio a/b: wall {a['wall_s'] / b['wall_s']:.2f}  CPU {a['cpu_s'] / b['cpu_s']:.2f}  "
+        f"peak memory {a['peak_gib'] / b['peak_gib']:.2f}"
+    )
+    for job in ours_jobs:
+        mine = Path(str(job["output_path"]))
+        theirs = args.work / "s1tiling_way" / TILE / mine.name
+        for x, y in (
+            (mine, theirs),
+            (Path(str(job["mask_path"])), theirs.with_name(Path(str(job["mask_path"])).name)),
+        ):
+            differ = np.count_nonzero(
+                gdal.Open(str(x)).ReadAsArray() != gdal.Open(str(y)).ReadAsArray()
+            )
+            print(f"{x.name}: {differ} pixels differ between (a) and (b)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
