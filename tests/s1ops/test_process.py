@@ -102,6 +102,26 @@ def run(site: Path, job: TileJob, **kwargs: object) -> object:
     return process_job(job, settings, dem_dir=cfg.paths.dem_dir)
 
 
+def process_single(
+    site: Path, safe_path: Path, tile_id: str, out: Path, cut: MarginThresholds | None = None
+) -> np.ndarray:
+    """One product through our in-memory chain, margins as the heuristic (or ``cut``) says."""
+    cfg = load_config(site / "S1Processor.cfg")
+    safe = read_safe(safe_path)
+    measurement = safe.measurement_location("vv")
+    if cut is None:
+        cut = margin_thresholds(probe_borders(measurement), None)
+    chain = group_chain(
+        [ProductInput(safe.product_id, measurement, cut)],
+        parse_tile_id(tile_id),
+        settings_from_config(cfg),
+        output_path=str(out),
+        dem_dir=str(cfg.paths.dem_dir),
+    )
+    run_chain(chain)
+    return read(out)
+
+
 def utm_outline(safe_path: Path, epsg: int) -> shapely.Geometry:
     safe = read_safe(safe_path)
     member = next(m for p, m in safe.measurements if p == "vv")
@@ -142,25 +162,10 @@ def test_a_pair_is_merged_first_nonzero_into_txxxxxx(otb: None, site: Path) -> N
     run(site, job)
     merged = read(job.output_path)
 
-    cfg = load_config(site / "S1Processor.cfg")
-    settings = settings_from_config(cfg)
-    tile = parse_tile_id("32NNH")
-    singles = []
-    for product_id in job.product_ids:
-        safe = read_safe(site / "s1" / f"{product_id}.SAFE")
-        measurement = safe.measurement_location("vv")
-        thresholds = margin_thresholds(probe_borders(measurement), None)
-        out = site / f"single_{product_id}.tif"
-        chain = group_chain(
-            [ProductInput(safe.product_id, measurement, thresholds)],
-            tile,
-            settings,
-            output_path=str(out),
-            dem_dir=str(cfg.paths.dem_dir),
-        )
-        run_chain(chain)
-        singles.append(read(out))
-    a, b = singles
+    a, b = (
+        process_single(site, site / "s1" / f"{p}.SAFE", "32NNH", site / f"single_{p}.tif")
+        for p in job.product_ids
+    )
     assert np.count_nonzero(a) and np.count_nonzero((a == 0) & (b != 0))
     np.testing.assert_array_equal(merged, np.where(a != 0, a, b))
 
@@ -255,23 +260,10 @@ def test_cut_margins_are_blank_in_the_output(otb: None, site: Path, tmp_path: Pa
     old = make_product(
         SynthSpec(start=START, ipf_version="002.72", margin_px=0, cut_top=True), tmp_path
     )
-    safe = read_safe(old)
-    measurement = safe.measurement_location("vv")
-    thresholds = margin_thresholds(probe_borders(measurement), None)
-    cfg = load_config(site / "S1Processor.cfg")
-    settings = settings_from_config(cfg)
-    tile = parse_tile_id("32NNJ")
-    outputs = {}
-    for name, cut in (("cut", thresholds), ("uncut", replace(thresholds, x=0, y_start=0))):
-        out = tmp_path / f"{name}.tif"
-        chain = group_chain(
-            [ProductInput(safe.product_id, measurement, cut)],
-            tile,
-            settings,
-            output_path=str(out),
-            dem_dir=str(cfg.paths.dem_dir),
-        )
-        run_chain(chain)
-        outputs[name] = np.count_nonzero(read(out))
+    thresholds = margin_thresholds(probe_borders(read_safe(old).measurement_location("vv")), None)
+    outputs = {
+        name: np.count_nonzero(process_single(site, old, "32NNJ", tmp_path / f"{name}.tif", cut))
+        for name, cut in (("cut", thresholds), ("uncut", replace(thresholds, x=0, y_start=0)))
+    }
     # 1000 of 2525 columns blanked on each side: most of the reduced image is cut.
     assert outputs["cut"] < 0.5 * outputs["uncut"]
