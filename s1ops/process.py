@@ -9,6 +9,7 @@ in a child process, tags and publishes the outputs, then the mask and quicklook.
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,8 @@ class ProcessSettings:
     quicklook: QuicklookSpec | None = None
     # S1Tiling's --cache-before-ortho: calibrated + cut images kept as files here.
     orthoready_dir: str | None = None
+    cache_dem_by: str = "symlink"  # or copy
+    work_dir: str | None = None  # [Paths] tmp: per-job DEM folders live here
 
 
 def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
@@ -76,6 +79,8 @@ def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> 
         extra_tags=dict(cfg.metadata),
         quicklook=quicklook if q.generate_quicklook else None,
         orthoready_dir=str(cfg.paths.tmp / "S1") if cache_before_ortho else None,
+        cache_dem_by=p.cache_dem_by,
+        work_dir=str(cfg.paths.tmp),
     )
 
 
@@ -165,15 +170,24 @@ def group_chain(
     )
 
 
-def link_dem_cells(footprint: object, dem_dir: str | Path, into: Path) -> list[Path]:
-    """Symlink the DEM cells covering ``footprint`` into ``into`` (OTB reads a whole folder)."""
+def link_dem_cells(
+    footprint: object, dem_dir: str | Path, into: Path, *, copy: bool = False
+) -> list[Path]:
+    """Gather the DEM cells covering ``footprint`` in ``into``: OTB reads a whole folder.
+
+    Symlinks by default; copies (``cache_dem_by = copy``) when the DEM lives on a
+    slow network file system.
+    """
     present = require_dem(footprint, dem_dir)  # type: ignore[arg-type]
     into.mkdir(parents=True, exist_ok=True)
     links = []
     for cell in present:
         link = into / cell.name
         if not link.exists():
-            link.symlink_to(cell.resolve())
+            if copy:
+                shutil.copyfile(cell, link)
+            else:
+                link.symlink_to(cell.resolve())
         links.append(link)
     return links
 
@@ -262,8 +276,15 @@ def process_job(
     ids = [p.product_id for p in inputs]
     seconds = 0.0
     if force or not Path(job.output_path).exists():
-        with tempfile.TemporaryDirectory(prefix="s1ops-dem-") as dem_links:
-            link_dem_cells(tile.footprint_lonlat(), dem_dir, Path(dem_links))
+        if settings.work_dir:
+            Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="dem-", dir=settings.work_dir) as dem_links:
+            link_dem_cells(
+                tile.footprint_lonlat(),
+                dem_dir,
+                Path(dem_links),
+                copy=settings.cache_dem_by == "copy",
+            )
             chain = group_chain(
                 inputs, tile, settings, output_path=job.output_path, dem_dir=dem_links
             )
