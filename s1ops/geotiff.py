@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from s1ops.errors import S1OpsError
 
 
-def _gdal():  # type: ignore[no-untyped-def]
+def _gdal() -> Any:
     from osgeo import gdal
 
     gdal.UseExceptions()

@@ -47,7 +47,7 @@ class TileJob:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TileJob:
-        return _from_plain(cls, data)  # type: ignore[no-any-return]
+        return _from_plain(cls, data)
 
 
 @dataclass(frozen=True)

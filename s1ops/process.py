@@ -178,7 +178,7 @@ def link_dem_cells(
     Symlinks by default; copies (``cache_dem_by = copy``) when the DEM lives on a
     slow network file system.
     """
-    present = require_dem(footprint, dem_dir)  # type: ignore[arg-type]
+    present = require_dem(footprint, dem_dir)
     into.mkdir(parents=True, exist_ok=True)
     links = []
     for cell in present:

@@ -8,7 +8,7 @@ import json
 from s1ops.otb.steps import CALIBRATIONS
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     cal = subparsers.add_parser("calibrate", help="radiometric calibration of one S1 image")
     cal.add_argument(
         "--in",

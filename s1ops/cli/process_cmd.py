@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     proc = subparsers.add_parser(
         "process",
         help="calibrate, cut, orthorectify (and merge) one tile job; masks if configured",

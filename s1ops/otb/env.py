@@ -35,7 +35,7 @@ def load_otb() -> ModuleType:
     os.environ.update(otb_environment())
     locale.setlocale(locale.LC_NUMERIC, "C")
     try:
-        import otbApplication  # type: ignore[import-not-found]
+        import otbApplication
     except ImportError as exc:
         raise OtbUnavailableError(
             f"OTB's Python module cannot be imported ({exc}); run `make setup`"
