@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_NUMERIC=C
-.venv/bin/ruff check s1ops plugins dags tests bench scripts
-.venv/bin/ruff format --check s1ops plugins dags tests bench scripts
+sources=(s1ops plugins dags tests bench scripts)
+.venv/bin/ruff check "${sources[@]}"
+.venv/bin/ruff format --check "${sources[@]}"
 .venv/bin/mypy s1ops
 # pytest exits 5 when it collected nothing: that is a failure here too.
 exec .venv/bin/python -m pytest "$@"
