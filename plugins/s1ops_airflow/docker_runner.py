@@ -1,0 +1,77 @@
+"""The docker runner: DockerOperator arguments for ``s1ops process`` in the s1ops image.
+
+Every folder the job touches is bind-mounted at its host path, so the request
+file and the job JSON (from ``select``) mean the same inside the container:
+the products, the DEM, the geoid's folder and the request file's folder
+read-only; the output and temporary folders read-write. The container runs
+with the worker's uid and gid, so its outputs belong to the same user as the
+local runner's, and without network (processing needs none).
+
+The task's XCom is the container's last log line: the JobResult JSON that
+``s1ops process`` prints last (``publish`` reads JSON lines).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Headroom over OTB's pipeline RAM (ram_per_process): Python, GDAL's block
+# cache and the buffers of the in-memory chain live outside OTB's budget.
+MEMORY_OVERHEAD_MB = 1024
+
+
+def _bind(path: str | Path, *, read_only: bool) -> Any:
+    from docker.types import Mount
+
+    folder = str(Path(path).resolve())
+    return Mount(target=folder, source=folder, type="bind", read_only=read_only)
+
+
+def process_mounts(cfg: Any, config_path: str | Path) -> list[Any]:
+    """Bind mounts for ``s1ops process`` on ``cfg`` (a loaded request file).
+
+    A folder both read and written (e.g. tmp inside the S1 cache) is mounted
+    once, read-write.
+    """
+    paths = cfg.paths
+    written = {str(Path(p).resolve()) for p in (paths.output, paths.tmp)}
+    read = [paths.s1_images, paths.dem_dir, Path(config_path).resolve().parent]
+    if paths.geoid_file is not None:
+        read.append(Path(paths.geoid_file).resolve().parent)
+    read_only = {str(Path(p).resolve()) for p in read} - written
+    return [_bind(p, read_only=False) for p in sorted(written)] + [
+        _bind(p, read_only=True) for p in sorted(read_only)
+    ]
+
+
+def memory_limit(cfg: Any) -> str:
+    """The container's memory limit: OTB's RAM per process plus headroom."""
+    return f"{cfg.processing.ram_per_process_mb + MEMORY_OVERHEAD_MB}m"
+
+
+def docker_process_kwargs(
+    cfg: Any, config_path: str, *, secrets: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """DockerOperator arguments (all but ``command``) for the processing tasks.
+
+    ``secrets`` go to ``private_environment`` only: Airflow never renders or
+    logs it, unlike ``environment``.
+    """
+    for folder in (cfg.paths.output, cfg.paths.tmp):
+        # Created here so Docker does not create them, root-owned, on the host.
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    return {
+        "image": cfg.airflow.image,
+        "docker_url": cfg.airflow.docker_url,
+        "mounts": process_mounts(cfg, config_path),
+        "mount_tmp_dir": False,
+        "auto_remove": "success",
+        "network_mode": "none",
+        "user": f"{os.getuid()}:{os.getgid()}",
+        "mem_limit": memory_limit(cfg),
+        "private_environment": dict(secrets or {}),
+        "do_xcom_push": True,
+    }

@@ -1,0 +1,191 @@
+"""DAG factories: one DAG per S2 tile (``s1tiling_<TILE>``) and ``s1tiling_maintenance``.
+
+Per tile::
+
+    plan -> fetch (mapped over products, deferrable) -> <pol>.select -> <pol>.process (mapped)
+                                                                      -> publish
+
+``select`` runs whatever happened to the fetches and keeps the jobs whose
+products are all on disk; a job waiting for a product is left for a later
+run, whose lookback window plans it again.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TaskGroup, TriggerRule
+
+from s1ops_airflow.docker_runner import docker_process_kwargs
+from s1ops_airflow.operators.fetch import FetchProductOperator
+from s1ops_airflow.operators.maintenance import (
+    CleanDownloadsOperator,
+    CleanTemporaryOperator,
+    MaintenanceReportOperator,
+    PurgeCacheOperator,
+)
+from s1ops_airflow.operators.plan import PlanTileOperator, SelectJobsOperator
+from s1ops_airflow.operators.process import ProcessJobOperator
+from s1ops_airflow.operators.publish import PublishTileOperator, tile_asset
+
+if TYPE_CHECKING:
+    from s1ops.config import S1Config
+
+CONFIG_ENV = "S1OPS_CONFIG"
+DAG_PREFIX = "s1tiling_"
+MAINTENANCE_DAG_ID = "s1tiling_maintenance"
+MAINTENANCE_SCHEDULE = "0 3 * * *"  # daily, after the tiles' midnight runs
+MAX_RETRY_DELAY = timedelta(hours=2)
+
+
+def dag_id_for(tile_id: str) -> str:
+    """``s1tiling_<TILE>``."""
+    return f"{DAG_PREFIX}{tile_id}"
+
+
+def _midnight(day: Any) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def run_params(cfg: S1Config) -> dict[str, Param]:
+    """Params of a manual trigger (validated by Airflow, then by ``s1ops.runs``)."""
+    pols = list(cfg.data_source.polarisations)
+    day = {"type": ["null", "string"], "format": "date"}
+    return {
+        "first_date": Param(None, **day, description="first day (YYYY-MM-DD); empty: scheduled"),
+        "last_date": Param(None, **day, description="last day, inclusive; empty: scheduled"),
+        "force": Param(False, type="boolean", description="redo outputs that already exist"),
+        "polarisations": Param(
+            pols,
+            type="array",
+            items={"type": "string", "enum": pols},
+            uniqueItems=True,
+            description="polarisations to process (a subset of the request file's)",
+        ),
+    }
+
+
+def _process(cfg: S1Config, config_path: str, select: SelectJobsOperator) -> Any:
+    af = cfg.airflow
+    common: dict[str, Any] = {
+        "task_id": "process",
+        "pool": af.otb_pool,
+        "retries": af.retries,
+        "retry_delay": timedelta(seconds=af.retry_delay_s),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": MAX_RETRY_DELAY,
+        "execution_timeout": timedelta(minutes=af.execution_timeout_min),
+    }
+    if af.runner == "docker":
+        from airflow.providers.docker.operators.docker import DockerOperator
+
+        kwargs = docker_process_kwargs(cfg, config_path)
+        return DockerOperator.partial(**common, **kwargs).expand_kwargs(select.output)
+    return ProcessJobOperator.partial(**common, config_path=config_path).expand_kwargs(
+        select.output
+    )
+
+
+def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
+    """The DAG of one tile."""
+    af = cfg.airflow
+    with DAG(
+        dag_id=dag_id_for(tile_id),
+        schedule=CronDataIntervalTimetable(af.schedule, timezone="UTC"),
+        start_date=_midnight(af.start_date),
+        end_date=_midnight(cfg.data_source.last_date + timedelta(days=af.lookback_days + 1)),
+        catchup=af.catchup,
+        max_active_runs=1,  # runs of one tile overlap by their lookback windows
+        params=run_params(cfg),
+        tags=["s1ops", tile_id],
+        doc_md=f"Sentinel-1 backscatter on S2 tile {tile_id} ({config_path}).",
+    ) as dag:
+        plan = PlanTileOperator(task_id="plan", config_path=config_path, tile_id=tile_id)
+        fetch = FetchProductOperator.partial(
+            task_id="fetch",
+            config_path=config_path,
+            pool=af.download_pool,
+            poke_interval_s=af.poke_interval_s,
+            timeout_s=af.download_timeout_hours * 3600,
+            retries=af.retries,
+            retry_delay=timedelta(seconds=af.retry_delay_s),
+            retry_exponential_backoff=2.0,
+            max_retry_delay=MAX_RETRY_DELAY,
+        ).expand(product_id=plan.output)
+        processes = []
+        for pol in cfg.data_source.polarisations:
+            with TaskGroup(group_id=pol):
+                select = SelectJobsOperator(
+                    task_id="select",
+                    config_path=config_path,
+                    polarisation=pol,
+                    runner=af.runner,
+                    trigger_rule=TriggerRule.ALL_DONE,
+                )
+                plan >> select
+                fetch >> select
+                processes.append(_process(cfg, config_path, select))
+        publish = PublishTileOperator(
+            task_id="publish",
+            tile_id=tile_id,
+            asset=tile_asset(cfg.paths.output, tile_id),
+            process_task_ids=[f"{pol}.process" for pol in cfg.data_source.polarisations],
+            trigger_rule=TriggerRule.NONE_FAILED,
+        )
+        processes >> publish
+        fetch >> publish  # a fetch that failed (not timed out) fails the run
+    return dag
+
+
+def maintenance_dag(cfg: S1Config, config_path: str) -> DAG:
+    """The daily maintenance DAG."""
+    with DAG(
+        dag_id=MAINTENANCE_DAG_ID,
+        schedule=CronDataIntervalTimetable(MAINTENANCE_SCHEDULE, timezone="UTC"),
+        start_date=_midnight(cfg.airflow.start_date),
+        catchup=False,
+        max_active_runs=1,
+        tags=["s1ops", "maintenance"],
+        doc_md="Purge the S1 cache, delete temporary files and stale download records.",
+    ) as dag:
+        tasks = [
+            PurgeCacheOperator(task_id="purge_s1_cache", config_path=config_path),
+            CleanTemporaryOperator(task_id="clean_temporary", config_path=config_path),
+            CleanDownloadsOperator(task_id="clean_download_records", config_path=config_path),
+        ]
+        report = MaintenanceReportOperator(
+            task_id="report", task_ids=[t.task_id for t in tasks], trigger_rule=TriggerRule.ALL_DONE
+        )
+        tasks >> report
+    return dag
+
+
+def build_dags(config_path: str | None = None, only: str | None = None) -> dict[str, DAG]:
+    """Every DAG of the request file ``config_path`` (default ``$S1OPS_CONFIG``).
+
+    ``only`` (a DAG id, from Airflow's parsing context) builds just that DAG.
+    Raises ``S1OpsError`` (e.g. ``ConfigError``) with a message naming the
+    file and the bad key: Airflow shows it as this DAG file's import error.
+    """
+    from s1ops.config import load_config
+    from s1ops.errors import ConfigError
+
+    path = config_path or os.environ.get(CONFIG_ENV)
+    if not path:
+        raise ConfigError("environment", CONFIG_ENV, None, "the path of an S1Tiling request file")
+    cfg = load_config(path)
+    path = str(cfg.source or path)
+    if cfg.processing.all_tiles:
+        raise ConfigError(
+            "Processing", "tiles", "ALL", "a list of tiles: Airflow needs one DAG per tile"
+        )
+    dags: dict[str, DAG] = {}
+    if only in (None, MAINTENANCE_DAG_ID):
+        dags[MAINTENANCE_DAG_ID] = maintenance_dag(cfg, path)
+    for tile_id in cfg.processing.tiles:
+        dag_id = dag_id_for(tile_id)
+        if only is None or only == dag_id:
+            dags[dag_id] = tile_dag(cfg, path, tile_id)
+    return dags

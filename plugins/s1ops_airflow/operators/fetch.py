@@ -1,0 +1,123 @@
+"""``fetch``: make one S1 product present in the cache, waiting for it without a worker slot.
+
+Sensor-like, deferrable: a product on disk returns at once; an online one is
+downloaded (``s1ops product download`` in a child process); one that is not
+downloadable yet (exit code 75: offline or staging, its order placed) defers
+to ``ProductAvailableTrigger``, which polls the catalogue in the triggerer
+until it is online, then this task resumes and downloads it. The wait is
+bounded by ``timeout_s`` from the first try; by default a product still
+missing then is skipped (its jobs wait for a later run), not failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseOperator, Context
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from s1ops_airflow.child import S1opsChild
+from s1ops_airflow.triggers import ERROR, READY, TIMEOUT, ProductAvailableTrigger
+
+# `s1ops product download` exit codes (s1ops.cli.download_cmd).
+EXIT_NOT_YET = 75  # offline or staging: wait
+EXIT_RETRY = (69, 74)  # quota, transfer failed after bounded retries: Airflow retries later
+# Anything else (2 config, 66 not found, 77 credentials): retrying cannot help.
+
+
+class FetchProductOperator(BaseOperator):
+    """Download ``product_id`` into ``[Paths] s1_images``; wait (deferred) while it is offline."""
+
+    template_fields: Sequence[str] = ("config_path", "product_id")
+
+    def __init__(
+        self,
+        *,
+        config_path: str,
+        product_id: str,
+        poke_interval_s: float = 300.0,
+        timeout_s: float = 24 * 3600.0,
+        skip_on_timeout: bool = True,
+        attempts: int = 3,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.config_path = config_path
+        self.product_id = product_id
+        self.poke_interval_s = poke_interval_s
+        self.timeout_s = timeout_s
+        self.skip_on_timeout = skip_on_timeout
+        self.attempts = attempts
+
+    @cached_property
+    def child(self) -> S1opsChild:
+        return S1opsChild()
+
+    def execute(self, context: Context) -> str:
+        from s1ops.config import load_config
+        from s1ops.runs import local_product
+
+        cfg = load_config(self.config_path)
+        found = local_product(cfg.paths.s1_images, self.product_id)
+        if found is not None:
+            self.log.info("%s already in the cache: %s", self.product_id, found)
+            return str(found)
+        deadline = datetime.now(UTC) + timedelta(seconds=self.timeout_s)
+        return self._download_or_defer(deadline.isoformat())
+
+    def _download_or_defer(self, deadline: str) -> str:
+        args = ["product", "download", self.config_path, self.product_id]
+        result = self.child.run([*args, "--attempts", str(self.attempts)])
+        if result.returncode == 0:
+            return str(result.json()["safe"])
+        if result.returncode == EXIT_NOT_YET:
+            remaining = datetime.fromisoformat(deadline) - datetime.now(UTC)
+            if remaining <= timedelta(0):
+                self._timed_out(deadline)
+            self.log.info("%s not downloadable yet: waiting in the triggerer", self.product_id)
+            self.defer(
+                trigger=ProductAvailableTrigger(
+                    config_path=self.config_path,
+                    product_id=self.product_id,
+                    poke_interval_s=self.poke_interval_s,
+                    deadline=deadline,
+                ),
+                method_name="execute_complete",
+                # A margin over the trigger's own deadline: it reports the timeout itself.
+                timeout=remaining + timedelta(seconds=self.poke_interval_s + 60),
+            )
+        message = f"download of {self.product_id} failed (exit {result.returncode}): "
+        message += result.stderr_tail.strip().splitlines()[-1] if result.stderr_tail else ""
+        if result.returncode in EXIT_RETRY:
+            raise RuntimeError(message)
+        raise AirflowFailException(message)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+        status = event.get("status")
+        if status == READY:
+            self.log.info(
+                "%s is %s after %s poll(s)", self.product_id, event["availability"], event["polls"]
+            )
+            return self._download_or_defer(str(event["deadline"]))
+        if status == TIMEOUT:
+            self._timed_out(str(event.get("deadline")))
+        raise AirflowFailException(
+            f"waiting for {self.product_id} failed: {event.get('message', event)}"
+            if status == ERROR
+            else f"unexpected trigger event {event!r}"
+        )
+
+    def _timed_out(self, deadline: str) -> None:
+        message = (
+            f"{self.product_id} still not downloadable at {deadline} "
+            f"(waited {self.timeout_s / 3600:g} h): its jobs wait for a later run"
+        )
+        if self.skip_on_timeout:
+            raise AirflowSkipException(message)
+        raise AirflowFailException(message)
+
+    def on_kill(self) -> None:
+        self.child.kill()
