@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 VENV := .venv
 
-.PHONY: setup test lint demo bench help
+.PHONY: setup test lint demo bench help image
 
 help:
 	@echo "make demo   set up what is missing, then run the demo end to end"
 	@echo "make test   set up what is missing, then run the whole test suite"
 	@echo "make setup  Debian packages, OTB's Python module, test data, .venv (idempotent)"
+	@echo "make image  the s1ops Docker image (starts a private engine if none answers)"
 
 setup:
 	@bash scripts/setup.sh
@@ -18,6 +19,9 @@ test: setup
 lint:
 	@$(VENV)/bin/ruff check s1ops plugins dags tests bench scripts
 	@$(VENV)/bin/ruff format --check s1ops plugins dags tests bench scripts
+
+image: setup
+	@bash scripts/docker-image.sh
 
 demo: setup
 	@bash scripts/demo.sh

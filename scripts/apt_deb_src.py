@@ -7,11 +7,16 @@ Only entries whose suites belong to this release (``bookworm``,
 ``bookworm-updates``, ...) are mirrored: third-party repositories rarely
 publish sources and would make ``apt-get update`` fail.
 
+``--type deb`` prints the same entries as binary sources (the container
+image's apt sources, so it gets the host's package versions); ``--mirror``
+prints only the URI serving the release itself (what debootstrap needs).
+
 Runs with the system Python (before any virtualenv exists): standard library only.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -71,9 +76,9 @@ def source_entries() -> list[dict[str, str]]:
     return entries
 
 
-def main() -> int:
-    codename = release_codename()
-    out = []
+def release_entries(codename: str) -> list[dict[str, str]]:
+    """Enabled ``deb`` entries of this release, their suites reduced to the release's."""
+    kept = []
     for entry in source_entries():
         types = entry.get("Types", "").split()
         suites = [
@@ -83,19 +88,38 @@ def main() -> int:
         ]
         if "deb" not in types or not suites or entry.get("Enabled", "yes") == "no":
             continue
-        stanza = [
-            "Types: deb-src",
-            f"URIs: {entry['URIs']}",
-            f"Suites: {' '.join(suites)}",
-            f"Components: {entry.get('Components', 'main')}",
-        ]
-        if "Signed-By" in entry:
-            stanza.append(f"Signed-By: {entry['Signed-By']}")
-        out.append("\n".join(stanza))
-    if not out:
+        kept.append({**entry, "Suites": " ".join(suites)})
+    return kept
+
+
+def stanza(entry: dict[str, str], kind: str) -> str:
+    lines = [
+        f"Types: {kind}",
+        f"URIs: {entry['URIs']}",
+        f"Suites: {entry['Suites']}",
+        f"Components: {entry.get('Components', 'main')}",
+    ]
+    if "Signed-By" in entry:
+        lines.append(f"Signed-By: {entry['Signed-By']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--type", choices=("deb-src", "deb"), default="deb-src")
+    parser.add_argument("--mirror", action="store_true", help="print the release's mirror URI")
+    args = parser.parse_args(argv)
+    codename = release_codename()
+    entries = release_entries(codename)
+    if args.mirror:
+        entries = [e for e in entries if codename in e["Suites"].split()]
+    if not entries:
         print(f"apt_deb_src: no '{codename}' deb entry found in {APT_DIR}", file=sys.stderr)
         return 1
-    print("\n\n".join(out))
+    if args.mirror:
+        print(entries[0]["URIs"].split()[0])
+        return 0
+    print("\n\n".join(stanza(e, args.type) for e in entries))
     return 0
 
 

@@ -17,12 +17,15 @@ log() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 fresh() { [[ -f "$stamps/$1" ]] && [[ -z "${2:-}" || "$stamps/$1" -nt "$2" ]]; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
+# docker.io and debootstrap: the private engine and base image of the docker runner's tests.
 APT_PACKAGES=(otb-bin libotb-apps libotb-dev gdal-bin libgdal-dev swig dpkg-dev g++ make
-  xz-utils)
+  xz-utils docker.io debootstrap)
 
 step_apt() {
   local missing=()
   for p in "${APT_PACKAGES[@]}"; do
+    # Another Docker engine installed (e.g. Docker's own packages) will do.
+    [[ $p == docker.io ]] && command -v dockerd >/dev/null && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [[ ${#missing[@]} -eq 0 ]] && return

@@ -18,15 +18,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+# Marks the processing containers on a shared engine (`docker ps --filter
+# label=s1ops=process`). With provider 4.6.1, auto_remove="success" removes a
+# failed container too, once its log is in the task log.
+LABELS = {"s1ops": "process"}
 # Headroom over OTB's pipeline RAM (ram_per_process): Python, GDAL's block
 # cache and the buffers of the in-memory chain live outside OTB's budget.
 MEMORY_OVERHEAD_MB = 1024
 
 
-def _bind(path: str | Path, *, read_only: bool) -> Any:
+def _folder(path: str | Path) -> str:
+    # Absolute but not resolved: the request file names its paths through any
+    # symlinks, and the container must find them at those names (the engine
+    # resolves the source side itself).
+    return os.path.abspath(path)
+
+
+def _bind(folder: str, *, read_only: bool) -> Any:
     from docker.types import Mount
 
-    folder = str(Path(path).resolve())
     return Mount(target=folder, source=folder, type="bind", read_only=read_only)
 
 
@@ -37,11 +47,11 @@ def process_mounts(cfg: Any, config_path: str | Path) -> list[Any]:
     once, read-write.
     """
     paths = cfg.paths
-    written = {str(Path(p).resolve()) for p in (paths.output, paths.tmp)}
-    read = [paths.s1_images, paths.dem_dir, Path(config_path).resolve().parent]
+    written = {_folder(p) for p in (paths.output, paths.tmp)}
+    read = [paths.s1_images, paths.dem_dir, Path(_folder(config_path)).parent]
     if paths.geoid_file is not None:
-        read.append(Path(paths.geoid_file).resolve().parent)
-    read_only = {str(Path(p).resolve()) for p in read} - written
+        read.append(Path(_folder(paths.geoid_file)).parent)
+    read_only = {_folder(p) for p in read} - written
     return [_bind(p, read_only=False) for p in sorted(written)] + [
         _bind(p, read_only=True) for p in sorted(read_only)
     ]
@@ -73,5 +83,6 @@ def docker_process_kwargs(
         "user": f"{os.getuid()}:{os.getgid()}",
         "mem_limit": memory_limit(cfg),
         "private_environment": dict(secrets or {}),
+        "labels": dict(LABELS),
         "do_xcom_push": True,
     }

@@ -1,0 +1,395 @@
+"""What ``scripts/demo.py`` runs on: its child processes, Airflow's REST API, the summary.
+
+Standard library only (plus s1ops for names and the expected outputs): the
+demo drives Airflow as any client would, through the API its UI uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+STOP_GRACE_S = 20.0
+POLL_S = 3.0
+# Progress is printed when it changes, and at least this often.
+PROGRESS_EVERY_S = 30.0
+# SQLite allows one writer: the API answers 503 when the scheduler holds the lock.
+BUSY_RETRIES = 30
+BUSY_WAIT_S = 1.0
+# A component whose heartbeat is late this long has died (Airflow's own threshold is 30 s).
+UNHEALTHY_S = 90.0
+
+
+class DemoFailed(Exception):
+    """The demo cannot go on; the message says why and where to look."""
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class Children:
+    """The processes the demo starts, each in its own process group, all marked in their env."""
+
+    def __init__(self, mark: str) -> None:
+        self.mark = mark
+        self.run_id = uuid.uuid4().hex
+        self._procs: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+
+    def _start(self, name: str, argv: list[str], env: Mapping[str, str], log: Path):
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**env, self.mark: self.run_id},
+                cwd=REPO,
+                start_new_session=True,  # a process group of its own: one kill stops it all
+            )
+        self._procs.append((name, proc, log))
+        return proc
+
+    def check_alive(self) -> None:
+        """Raise DemoFailed if a child died, with its log's tail."""
+        for name, proc, log in self._procs:
+            if proc.poll() is not None:
+                raise DemoFailed(f"{name} exited ({proc.returncode}); {log}:\n{_tail(log)}")
+
+    def start_stac(self, products_dir: Path, failures: Path, log_dir: Path) -> str:
+        """The local STAC server on a free port of 127.0.0.1; returns its URL."""
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        argv = [sys.executable, "-m", "s1ops", "synth-catalogue", "serve"]
+        argv += ["--products", str(products_dir), "--port", "0", "--failures", str(failures)]
+        log = log_dir / "stac.log"
+        self._start("the STAC server", argv, env, log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            first = log.read_text(errors="replace").split("\n", 1)
+            if len(first) == 2 and first[0].startswith("http"):
+                return first[0].strip()
+            self.check_alive()
+            time.sleep(0.2)
+        raise DemoFailed(f"the STAC server printed no URL in 30 s; see {log}")
+
+    def start_airflow(self, env: Mapping[str, str], log_dir: Path) -> None:
+        """``airflow standalone`` with ``env`` (its log: ``log_dir/airflow.log``)."""
+        airflow = str(REPO / ".venv" / "bin" / "airflow")
+        self._start("airflow standalone", [airflow, "standalone"], env, log_dir / "airflow.log")
+
+    def _marked(self) -> list[int]:
+        entry = f"{self.mark}={self.run_id}".encode()
+        found = []
+        for proc_dir in Path("/proc").iterdir():
+            if not proc_dir.name.isdigit() or int(proc_dir.name) == os.getpid():
+                continue
+            try:
+                if entry in (proc_dir / "environ").read_bytes().split(b"\0"):
+                    found.append(int(proc_dir.name))
+            except OSError:
+                continue  # gone, or not ours
+        return found
+
+    def stop_all(self) -> list[int]:
+        """Stop every child and what it started; returns the pids still alive (none, hopefully)."""
+        for _, proc, _ in reversed(self._procs):
+            _signal_group(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for _, proc, _ in self._procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            _signal_group(proc.pid, signal.SIGKILL)
+        # Processes that left the groups (OTB children start their own session).
+        for pid in self._marked():
+            _signal(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        return self._marked()
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+class AirflowApi:
+    """A few calls of Airflow's REST API (v2), as the standalone admin user."""
+
+    def __init__(self, base: str, home: Path) -> None:
+        self.base = base
+        self.password_file = home / PASSWORD_FILE
+        self._token: str | None = None
+
+    def login(self) -> tuple[str, str]:
+        """The admin user and the password standalone generated."""
+        users = json.loads(self.password_file.read_text())
+        user = "admin" if "admin" in users else next(iter(users))
+        return user, users[user]
+
+    def _call(self, method: str, path: str, body: Any = None, auth: bool = True) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if auth:
+            headers["Authorization"] = f"Bearer {self._get_token()}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def _get_token(self) -> str:
+        if self._token is None:
+            user, password = self.login()
+            status, answer = self._call(
+                "POST", "/auth/token", {"username": user, "password": password}, auth=False
+            )
+            if status != 201:
+                raise DemoFailed(f"login as {user} refused ({status}): {answer}")
+            self._token = answer["access_token"]
+        return self._token
+
+    def _ok(self, method: str, path: str, body: Any = None, accept: Iterable[int] = ()) -> Any:
+        status, answer = self._call(method, path, body)
+        if status >= 300 and status not in accept:
+            raise DemoFailed(f"{method} {path}: {status} {answer}")
+        return answer
+
+    def wait_ready(self, dag_ids: list[str], alive: Callable[[], None], timeout_s: float) -> None:
+        """Wait for the API, the login, and ``dag_ids`` parsed; a DAG file error fails."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            alive()
+            if self.password_file.is_file() and self._up():
+                errors = self._ok("GET", "/api/v2/importErrors")
+                if errors["total_entries"]:
+                    first = errors["import_errors"][0]
+                    raise DemoFailed(f"the DAG file does not load: {first['stack_trace']}")
+                answer = self._ok("GET", "/api/v2/dags?dag_id_pattern=s1tiling_&limit=1000")
+                if set(dag_ids) <= {d["dag_id"] for d in answer["dags"]}:
+                    return
+            time.sleep(2)
+        raise DemoFailed(f"Airflow did not show {', '.join(dag_ids)} in {timeout_s:.0f} s")
+
+    def _up(self) -> bool:
+        try:
+            return self._call("GET", "/api/v2/monitor/health", auth=False)[0] == 200
+        except OSError:  # not listening yet
+            return False
+
+    def unhealthy(self) -> list[str]:
+        """The Airflow components whose heartbeat is late (scheduler, triggerer, ...)."""
+        status, answer = self._call("GET", "/api/v2/monitor/health", auth=False)
+        if status != 200:
+            return ["api-server"]
+        return sorted(
+            name
+            for name, part in answer.items()
+            if isinstance(part, dict) and part.get("status") not in (None, "healthy")
+        )
+
+    def ensure_pools(self, pools: Mapping[str, int]) -> None:
+        """Create (or resize) the pools the request file names."""
+        for name, slots in pools.items():
+            body = {"name": name, "slots": slots, "include_deferred": False}
+            status, _ = self._call("POST", "/api/v2/pools", body)
+            if status == 409:
+                self._ok("PATCH", f"/api/v2/pools/{name}", body)
+            elif status >= 300:
+                raise DemoFailed(f"could not create pool {name}: {status}")
+
+    def unpause(self, dag_id: str) -> None:
+        self._ok("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+
+    def backfill(self, dag_id: str, first: date, last: date) -> None:
+        """One daily run per day from ``first`` to ``last``, one at a time."""
+        body = {
+            "dag_id": dag_id,
+            "from_date": f"{first.isoformat()}T00:00:00Z",
+            "to_date": f"{last.isoformat()}T00:00:00Z",
+            "max_active_runs": 1,  # runs of one tile overlap by their lookback windows
+            "reprocess_behavior": "none",
+        }
+        for _ in range(BUSY_RETRIES):
+            status, answer = self._call("POST", "/api/v2/backfills", body)
+            if status != 503:  # 503: SQLite was locked by the scheduler, try again
+                break
+            time.sleep(BUSY_WAIT_S)
+        if status >= 300:
+            raise DemoFailed(f"backfill of {dag_id} refused: {status} {answer}")
+
+    def backfill_runs(self) -> list[dict[str, Any]]:
+        answer = self._ok("GET", "/api/v2/dags/~/dagRuns?run_type=backfill&limit=1000")
+        return list(answer["dag_runs"])
+
+    def deferred(self) -> list[dict[str, Any]]:
+        path = "/api/v2/dags/~/dagRuns/~/taskInstances?state=deferred&limit=100"
+        return list(self._ok("GET", path)["task_instances"])
+
+
+def _progress(api: AirflowApi, runs: list[dict[str, Any]], total: int) -> str:
+    states = Counter(run["state"] for run in runs)
+    line = f"  runs done {states['success'] + states['failed']}/{total}"
+    line += f" (failed {states['failed']}), running {states['running']}"
+    waiting = sorted(
+        f"{ti['dag_id']} {(ti.get('logical_date') or '')[:10]}" for ti in api.deferred()
+    )
+    if waiting:
+        line += f"; waiting for an OFFLINE product (deferred fetch): {', '.join(waiting)}"
+    return line
+
+
+class _Watchdog:
+    """Fails the demo when an Airflow component stays unhealthy (standalone never restarts one)."""
+
+    def __init__(self, api: AirflowApi, alive: Callable[[], None], log: Path) -> None:
+        self.api, self.alive, self.log = api, alive, log
+        self._down_since: dict[str, float] = {}
+
+    def check(self) -> None:
+        self.alive()
+        now = time.monotonic()
+        down = self.api.unhealthy()
+        self._down_since = {name: self._down_since.get(name, now) for name in down}
+        dead = [name for name, since in self._down_since.items() if now - since > UNHEALTHY_S]
+        if dead:
+            raise DemoFailed(
+                f"Airflow's {', '.join(dead)} stopped answering; its log ({self.log}):\n"
+                f"{_tail(self.log, 40)}"
+            )
+
+
+def wait_for_backfills(
+    api: AirflowApi,
+    total: int,
+    *,
+    deadline: float,
+    alive: Callable[[], None],
+    log: Path,
+) -> list[dict[str, Any]]:
+    """Print progress until ``total`` backfill runs are done; returns the runs."""
+    watchdog = _Watchdog(api, alive, log)
+    shown, shown_at = "", 0.0
+    while True:
+        watchdog.check()
+        runs = api.backfill_runs()
+        line = _progress(api, runs, total)
+        if line != shown or time.monotonic() - shown_at > PROGRESS_EVERY_S:
+            print(line, flush=True)
+            shown, shown_at = line, time.monotonic()
+        done = [run for run in runs if run["state"] in ("success", "failed")]
+        if len(runs) >= total and len(done) == len(runs):
+            return runs
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"timed out: {len(done)} of {total} runs done")
+        time.sleep(POLL_S)
+
+
+@dataclass(frozen=True)
+class Written:
+    """One product found on disk, with its mask and quicklook when present."""
+
+    tile_id: str
+    polarisation: str
+    day: date
+    path: Path
+    mask: Path | None
+    quicklook: Path | None
+
+
+def scan_outputs(output_dir: Path, tiles: Iterable[str]) -> list[Written]:
+    """The products under ``{output_dir}/{tile}``, sorted by tile, day, polarisation."""
+    from s1ops.errors import ProductNameError
+    from s1ops.naming import OutputName
+
+    found = []
+    for tile_id in tiles:
+        for path in sorted((output_dir / tile_id).glob("*.tif")):
+            try:
+                name = OutputName.parse(path.name)
+            except ProductNameError:
+                continue
+            if name.mask:
+                continue
+            mask = path.with_name(f"{path.stem}_BorderMask.tif")
+            looks = [path.with_suffix(s) for s in (".jpg", ".png") if path.with_suffix(s).exists()]
+            found.append(
+                Written(
+                    tile_id,
+                    name.polarisation,
+                    name.day,
+                    path,
+                    mask if mask.exists() else None,
+                    looks[0] if looks else None,
+                )
+            )
+    return sorted(found, key=lambda w: (w.tile_id, w.day, w.polarisation))
+
+
+def _missing(cfg_path: Path, products_dir: Path) -> list[Path]:
+    from s1ops.testing.demo_site import expected_outputs
+
+    wanted = []
+    for e in expected_outputs(cfg_path, products_dir):
+        wanted.extend(p for p in (e.output, e.mask, e.quicklook) if p is not None)
+    return [p for p in wanted if not p.is_file()]
+
+
+def print_summary(
+    outputs: list[Written],
+    runs: list[dict[str, Any]],
+    *,
+    cfg_path: Path,
+    products_dir: Path | None,
+    seconds: float,
+    api: AirflowApi,
+) -> bool:
+    """Print what was produced and how to look at it; True when nothing is missing."""
+    failed = sorted(
+        f"{r['dag_id']} {r['logical_date'][:10]}" for r in runs if r["state"] != "success"
+    )
+    print(f"\n=== s1ops demo: {len(runs) - len(failed)}/{len(runs)} runs succeeded")
+    for run in failed:
+        print(f"  FAILED: {run} (see its task logs in the UI)")
+    print(f"Products written: {len(outputs)}")
+    counts = Counter((w.tile_id, w.polarisation) for w in outputs)
+    for (tile_id, pol), count in sorted(counts.items()):
+        print(f"  {tile_id} {pol}: {count}")
+    for w in outputs:
+        print(f"  {w.tile_id} {w.polarisation} {w.day}  {w.path}")
+        print(f"      mask      {w.mask or '-'}")
+        print(f"      quicklook {w.quicklook or '-'}")
+    missing = _missing(cfg_path, products_dir) if products_dir is not None else []
+    for path in missing:
+        print(f"  MISSING: {path}")
+    if products_dir is not None and not missing:
+        print("Every expected product, mask and quicklook is there.")
+    minutes, secs = divmod(round(seconds), 60)
+    print(f"Time taken: {minutes} min {secs:02d} s")
+    user, password = api.login()
+    print(f"Airflow UI: {api.base}  (user {user}, password {password}; in {api.password_file})")
+    return not failed and not missing

@@ -1,0 +1,70 @@
+"""DockerOperator arguments of the docker runner (no engine needed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from s1ops_airflow.docker_runner import MEMORY_OVERHEAD_MB, docker_process_kwargs
+
+from s1ops.config import load_config
+
+
+def _request(root: Path) -> Path:
+    (root / "data" / "geoid").mkdir(parents=True)
+    (root / "data" / "geoid" / "egm96.grd").write_bytes(b"")
+    (root / "linked").symlink_to(root / "data")  # like .cache/otb-data -> otb-tree/Data
+    (root / "cfg").mkdir()
+    path = root / "cfg" / "S1Processor.cfg"
+    path.write_text(
+        f"""[Paths]
+output : {root / "out"}
+s1_images : {root / "s1"}
+dem_dir : {root / "dem"}
+geoid_file : {root / "linked" / "geoid" / "egm96.grd"}
+tmp : {root / "out" / "tmp"}
+[DataSource]
+first_date : 2020-01-01
+last_date : 2020-01-10
+polarisation : VV VH
+[Processing]
+calibration : sigma
+tiles : 32NNJ
+ram_per_process : 2048
+[Airflow]
+runner : docker
+image : s1ops:test
+docker_url : unix:///run/s1ops-test.sock
+"""
+    )
+    return path
+
+
+def test_inputs_read_only_outputs_writable_at_the_request_files_paths(tmp_path: Path) -> None:
+    config = _request(tmp_path)
+    kwargs = docker_process_kwargs(load_config(config), str(config))
+    mounts = {m["Target"]: m for m in kwargs["mounts"]}
+    assert all(m["Source"] == target and m["Type"] == "bind" for target, m in mounts.items())
+    writable = {t for t, m in mounts.items() if not m.get("ReadOnly")}
+    assert writable == {str(tmp_path / "out"), str(tmp_path / "out" / "tmp")}
+    # The geoid's folder at the path the request file names, through the symlink:
+    # a resolved path would leave OTB without its geoid, silently.
+    assert set(mounts) - writable == {
+        str(tmp_path / p) for p in ("s1", "dem", "cfg", "linked/geoid")
+    }
+    assert (tmp_path / "out" / "tmp").is_dir()  # bind sources must exist
+
+
+def test_engine_limits_and_results(tmp_path: Path) -> None:
+    config = _request(tmp_path)
+    kwargs = docker_process_kwargs(load_config(config), str(config), secrets={"TOKEN": "x"})
+    assert kwargs["image"] == "s1ops:test"
+    assert kwargs["docker_url"] == "unix:///run/s1ops-test.sock"
+    assert kwargs["mem_limit"] == f"{2048 + MEMORY_OVERHEAD_MB}m"
+    assert kwargs["mount_tmp_dir"] is False
+    assert kwargs["auto_remove"] == "success"
+    assert kwargs["network_mode"] == "none"
+    assert kwargs["user"] == f"{os.getuid()}:{os.getgid()}"
+    assert kwargs["private_environment"] == {"TOKEN": "x"}
+    assert "environment" not in kwargs
+    assert kwargs["do_xcom_push"] is True
