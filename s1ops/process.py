@@ -20,6 +20,7 @@ from pathlib import Path
 from s1ops import __version__
 from s1ops.config import S1Config
 from s1ops.dem import require_dem
+from s1ops.errors import ConfigError
 from s1ops.grid import S2Tile, parse_tile_id
 from s1ops.jobs import TileJob
 from s1ops.margins import margin_thresholds, probe_borders
@@ -271,6 +272,9 @@ def process_job(
     wanted = [p for p in (job.output_path, mask_path) if p]
     if not force and all(Path(p).exists() for p in wanted):
         return JobResult(job.job_id, job.output_path, mask_path, True, 0.0)
+    if settings.geoid and not Path(settings.geoid).is_file():
+        # OTB silently orthorectifies without it: the geometry would be wrong.
+        raise ConfigError("Paths", "geoid_file", settings.geoid, "an existing geoid file")
     tile = parse_tile_id(job.tile_id)
     inputs = _inputs(job, settings)
     ids = [p.product_id for p in inputs]

@@ -38,11 +38,17 @@ def _read_job_text(value: str) -> str:
 
 def _process(args: argparse.Namespace) -> int:
     from s1ops.config import load_config
+    from s1ops.errors import S1OpsError
     from s1ops.jobs import TileJob
     from s1ops.process import process_job, settings_from_config
 
     cfg = load_config(args.config)
-    job = TileJob.from_dict(json.loads(_read_job_text(args.job)))
+    try:
+        job = TileJob.from_dict(json.loads(_read_job_text(args.job)))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise S1OpsError(
+            f"--job: not a tile job ({exc!r}); expected one job's JSON from `s1ops plan`"
+        ) from exc
     result = process_job(
         job,
         settings_from_config(cfg, cache_before_ortho=args.cache_before_ortho),

@@ -17,7 +17,9 @@ import shapely
 from osgeo import gdal
 from shapely.ops import unary_union
 
+from s1ops.cli import main
 from s1ops.config import load_config
+from s1ops.errors import ConfigError
 from s1ops.geotiff import read_tags
 from s1ops.grid import parse_tile_id
 from s1ops.jobs import TileJob
@@ -267,3 +269,18 @@ def test_cut_margins_are_blank_in_the_output(otb: None, site: Path, tmp_path: Pa
     }
     # 1000 of 2525 columns blanked on each side: most of the reduced image is cut.
     assert outputs["cut"] < 0.5 * outputs["uncut"]
+
+
+def test_a_missing_geoid_file_is_an_error_not_a_silent_shift(site: Path, tmp_path: Path) -> None:
+    (job,) = jobs_for(site, "32NNJ")
+    cfg = load_config(site / "S1Processor.cfg")
+    settings = replace(settings_from_config(cfg), geoid=str(tmp_path / "missing.grd"))
+    with pytest.raises(ConfigError, match="geoid_file"):
+        process_job(
+            replace(job, output_path=str(tmp_path / "x.tif")), settings, dem_dir=cfg.paths.dem_dir
+        )
+
+
+def test_process_cli_names_a_bad_job(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["process", str(site / "S1Processor.cfg"), "--job", "{not json"]) == 2
+    assert "--job: not a tile job" in capsys.readouterr().err

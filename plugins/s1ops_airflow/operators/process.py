@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
@@ -66,24 +65,3 @@ class ProcessJobOperator(BaseOperator):
 
     def on_kill(self) -> None:
         self.child.kill()
-
-
-def docker_process_kwargs(cfg: Any, config_path: str) -> dict[str, Any]:
-    """DockerOperator arguments for the docker runner: the request's folders at the same paths."""
-    from docker.types import Mount
-
-    paths = cfg.paths
-    folders = {paths.output, paths.s1_images, paths.tmp, paths.dem_dir}
-    if paths.geoid_file is not None:
-        folders.add(paths.geoid_file.parent)
-    config_dir = str(Path(config_path).resolve().parent)
-    mounts = [Mount(target=str(f), source=str(f), type="bind") for f in sorted(map(str, folders))]
-    mounts.append(Mount(target=config_dir, source=config_dir, type="bind", read_only=True))
-    return {
-        "image": cfg.airflow.image,
-        "docker_url": cfg.airflow.docker_url,
-        "mounts": mounts,
-        "mount_tmp_dir": False,
-        "auto_remove": "success",
-        "do_xcom_push": True,
-    }
