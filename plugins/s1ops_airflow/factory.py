@@ -79,10 +79,12 @@ def _process(cfg: S1Config, config_path: str, select: SelectJobsOperator) -> Any
         "execution_timeout": timedelta(minutes=af.execution_timeout_min),
     }
     if af.runner == "docker":
-        from airflow.providers.docker.operators.docker import DockerOperator
+        from s1ops_airflow.operators.docker_process import LeasedDockerOperator
 
         kwargs = docker_process_kwargs(cfg, config_path)
-        return DockerOperator.partial(**common, **kwargs).expand_kwargs(select.output)
+        return LeasedDockerOperator.partial(
+            **common, **kwargs, config_path=config_path
+        ).expand_kwargs(select.output)
     return ProcessJobOperator.partial(**common, config_path=config_path).expand_kwargs(
         select.output
     )

@@ -33,8 +33,10 @@ NEXT_SLICE_LON_DEG = -0.3
 DEMO_RESOLUTION_M = 40
 # How often a waited-for product is checked: short, so that the wait shows in a minute.
 DEMO_POKE_INTERVAL_S = 10
-# Polls the OFFLINE product answers "staging" after its order.
-DEMO_OFFLINE_POLLS = 3
+# Polls the OFFLINE product answers "staging" after its order. Every catalogue
+# search that lists it counts as a poll too (the plans of the other tiles and
+# days): with too few, it can come online before any fetch has deferred.
+DEMO_OFFLINE_POLLS = 8
 
 
 @dataclass(frozen=True)

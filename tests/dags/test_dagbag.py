@@ -76,7 +76,7 @@ def test_maintenance_dag_structure(request_file) -> None:
 def test_docker_runner_uses_docker_operator(request_file) -> None:
     dag = _bag(request_file(runner="docker", image="s1ops:test")).dags["s1tiling_32NNJ"]
     process = dag.task_dict["vv.process"]
-    assert process.operator_name == "DockerOperator"
+    assert process.operator_name == "LeasedDockerOperator"
     assert process.partial_kwargs["image"] == "s1ops:test"
     assert process.partial_kwargs["mount_tmp_dir"] is False
     assert process.partial_kwargs["auto_remove"] == "success"
