@@ -40,9 +40,10 @@ from s1ops.grid import S2Tile
 from s1ops.jobs import DroppedGroup, PlanResult, TileJob
 from s1ops.naming import MASK_SUFFIX, OutputName, output_name_for
 from s1ops.products import ProductRecord
+from s1ops.safe import scan_products
 
 if TYPE_CHECKING:
-    from s1ops.config import DataSourceConfig
+    from s1ops.config import DataSourceConfig, S1Config
 
 __all__ = [
     "DroppedGroup",
@@ -349,4 +350,31 @@ def plan_tile(
         log.info("tile %s %s %s: dropped: %s", d.tile_id, d.day, d.polarisation, d.reason)
     return PlanResult(
         tile.tile_id, filters.first_date, filters.last_date, tuple(jobs), tuple(dropped)
+    )
+
+
+def plan_from_config(
+    cfg: S1Config,
+    tile: S2Tile,
+    filters: PlanFilters,
+    *,
+    catalogue: Iterable[ProductRecord] = (),
+    products_dir: str | Path | None = None,
+) -> PlanResult:
+    """Plan ``tile`` for a request: products on disk (``[Paths] s1_images`` unless
+    ``products_dir``) merged with ``catalogue`` records, outputs found in ``[Paths] output``.
+    """
+    folder = Path(products_dir or cfg.paths.s1_images)
+    if folder.is_dir():
+        on_disk = scan_products(folder)
+    else:
+        log.warning("products folder %s does not exist yet: no product on disk", folder)
+        on_disk = []
+    return plan_tile(
+        merge_records(catalogue, on_disk),
+        tile,
+        filters,
+        output_dir=cfg.paths.output,
+        existing=existing_outputs(cfg.paths.output, tile.tile_id),
+        with_mask=cfg.mask.generate_border_mask,
     )

@@ -189,26 +189,15 @@ def plan_run(
     """
     # Imported here: shapely and pyproj are not needed to build DAGs.
     from s1ops.grid import parse_tile_id
-    from s1ops.plan import existing_outputs, filters_from_config, merge_records, plan_tile
-    from s1ops.safe import scan_products
+    from s1ops.plan import filters_from_config, plan_from_config
 
-    tile = parse_tile_id(tile_id)
-    cache = cfg.paths.s1_images
-    on_disk = scan_products(cache) if cache.is_dir() else []
     filters = replace(
         filters_from_config(
             cfg.data_source, first_date=request.first_date, last_date=request.last_date
         ),
         polarisations=request.polarisations,
     )
-    plan = plan_tile(
-        merge_records(catalogue, on_disk),
-        tile,
-        filters,
-        output_dir=cfg.paths.output,
-        existing=existing_outputs(cfg.paths.output, tile.tile_id),
-        with_mask=cfg.mask.generate_border_mask,
-    )
+    plan = plan_from_config(cfg, parse_tile_id(tile_id), filters, catalogue=catalogue)
     log.info(
         "tile %s %s..%s: %d job(s): %d todo, %d waiting, %d done",
         tile_id,

@@ -23,9 +23,8 @@ def _plan(args: argparse.Namespace) -> int:
     # Imported here: shapely and pyproj would slow down every other subcommand.
     from s1ops.config import load_config
     from s1ops.grid import parse_tile_id
-    from s1ops.plan import existing_outputs, filters_from_config, merge_records, plan_tile
+    from s1ops.plan import filters_from_config, plan_from_config
     from s1ops.products import ProductRecord
-    from s1ops.safe import scan_products
 
     cfg = load_config(args.config)
     tile = parse_tile_id(args.tile)
@@ -37,12 +36,11 @@ def _plan(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    products_dir = args.products_dir or cfg.paths.s1_images
-    if args.products_dir is None and not Path(products_dir).is_dir():
-        log.warning("[Paths] s1_images %s does not exist yet: no product on disk", products_dir)
-        on_disk = []
-    else:
-        on_disk = scan_products(products_dir)
+    if args.products_dir is not None and not Path(args.products_dir).is_dir():
+        print(
+            f"s1ops plan: error: --products-dir {args.products_dir} does not exist", file=sys.stderr
+        )
+        return 2
     known = []
     if args.records:
         try:
@@ -50,14 +48,7 @@ def _plan(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"s1ops plan: error: --records {args.records}: {exc!r}", file=sys.stderr)
             return 2
-    result = plan_tile(
-        merge_records(known, on_disk),
-        tile,
-        filters,
-        output_dir=cfg.paths.output,
-        existing=existing_outputs(cfg.paths.output, tile.tile_id),
-        with_mask=cfg.mask.generate_border_mask,
-    )
+    result = plan_from_config(cfg, tile, filters, catalogue=known, products_dir=args.products_dir)
     print(result.to_json(indent=2 if args.pretty else None))
     return 0
 
