@@ -21,7 +21,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import sys
 import time
 from datetime import date, timedelta
@@ -34,11 +33,13 @@ from demo_runtime import (  # noqa: E402
     AirflowApi,
     Children,
     DemoFailed,
+    free_port,
     print_summary,
     scan_outputs,
+    standalone_env,
     wait_for_backfills,
 )
-from s1ops_airflow.environment import airflow_environment, pools_of  # noqa: E402
+from s1ops_airflow.environment import pools_of  # noqa: E402
 
 from s1ops.config import load_config  # noqa: E402
 from s1ops.testing.demo_site import DEMO_TILES  # noqa: E402
@@ -48,20 +49,6 @@ GEOID = REPO / ".cache" / "otb-data" / "Input" / "DEM" / "egm96.grd"
 # Every process started here carries this variable: the final sweep (and the
 # test) find the ones a process group kill missed (OTB children start their own).
 MARK = "S1OPS_DEMO_RUN"
-
-
-def free_port(preferred: int) -> int:
-    """``preferred`` if nothing listens there on 127.0.0.1, else any free port."""
-    for port in (preferred, 0):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            # As a server would bind: a port left in TIME_WAIT is free.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise DemoFailed("no free TCP port on 127.0.0.1")
 
 
 def _fresh(folder: Path) -> Path:
@@ -98,26 +85,6 @@ def synthetic_site(work: Path, children: Children, tiles: tuple[str, ...]) -> tu
     return cfg, catalogue.products_dir
 
 
-def airflow_env(work: Path, cfg: Path, port: int, run_id: str) -> dict[str, str]:
-    """Airflow's embedded defaults (see s1ops_airflow.environment) on 127.0.0.1:``port``."""
-    env = dict(os.environ)
-    env.update(airflow_environment(REPO, work / "airflow"))
-    base = f"http://127.0.0.1:{port}"
-    env.update(
-        {
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(port),
-            # Task processes reach the execution API there too.
-            "AIRFLOW__API__BASE_URL": base,
-            "S1OPS_CONFIG": str(cfg),
-            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-            "LC_NUMERIC": "C",
-            MARK: run_id,
-        }
-    )
-    return env
-
-
 def backfill_days(cfg_path: Path) -> tuple[date, date]:
     """The request's days: each daily run's data interval covers one of them."""
     source = load_config(cfg_path).data_source
@@ -141,7 +108,7 @@ def run_demo(args: argparse.Namespace, children: Children) -> int:
     port = free_port(args.port)
     if port != args.port:
         print(f"  port {args.port} is busy on 127.0.0.1: Airflow's UI goes to port {port}")
-    env = airflow_env(work, cfg, port, children.run_id)
+    env = standalone_env(work / "airflow", cfg, port, MARK, children.run_id)
     _fresh(work / "airflow")
     print("  starting Airflow (airflow standalone: SQLite, LocalExecutor) ...")
     children.start_airflow(env, work / "logs")

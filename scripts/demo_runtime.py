@@ -10,10 +10,12 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
@@ -38,6 +40,46 @@ UNHEALTHY_S = 90.0
 
 class DemoFailed(Exception):
     """The demo cannot go on; the message says why and where to look."""
+
+
+def free_port(preferred: int = 0) -> int:
+    """``preferred`` if nothing listens there on 127.0.0.1, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As a server would bind: a port left in TIME_WAIT is free.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise DemoFailed("no free TCP port on 127.0.0.1")
+
+
+def standalone_env(home: Path, cfg: Path, port: int, mark: str, run_id: str) -> dict[str, str]:
+    """``airflow standalone``'s environment: Airflow's embedded defaults, AIRFLOW_HOME ``home``.
+
+    The API server and UI on 127.0.0.1:``port``; the request file ``cfg``;
+    every process carries ``mark=run_id`` (see ``Children``).
+    """
+    from s1ops_airflow.environment import airflow_environment
+
+    env = dict(os.environ)
+    env.update(airflow_environment(REPO, home))
+    base = f"http://127.0.0.1:{port}"
+    env.update(
+        {
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            # Task processes reach the execution API there too.
+            "AIRFLOW__API__BASE_URL": base,
+            "S1OPS_CONFIG": str(cfg),
+            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+            "LC_NUMERIC": "C",
+            mark: run_id,
+        }
+    )
+    return env
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -245,6 +287,40 @@ class AirflowApi:
     def backfill_runs(self) -> list[dict[str, Any]]:
         answer = self._ok("GET", "/api/v2/dags/~/dagRuns?run_type=backfill&limit=1000")
         return list(answer["dag_runs"])
+
+    def task_instances(self, dag_id: str, run_id: str = "~", **query: str) -> list[dict[str, Any]]:
+        """The task instances (mapped ones each on its own) of a run, or of every run (``~``)."""
+        params = urllib.parse.urlencode({**query, "limit": 1000})
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?{params}"
+        return list(self._ok("GET", path)["task_instances"])
+
+    def trigger(self, dag_id: str, logical_date: str, conf: Mapping[str, Any]) -> str:
+        """A manual run of ``dag_id`` (the UI's *Trigger*); returns its run id."""
+        body = {"logical_date": logical_date, "conf": dict(conf)}
+        for _ in range(BUSY_RETRIES):
+            status, answer = self._call("POST", f"/api/v2/dags/{dag_id}/dagRuns", body)
+            if status != 503:
+                break
+            time.sleep(BUSY_WAIT_S)
+        if status >= 300:
+            raise DemoFailed(f"trigger of {dag_id} refused: {status} {answer}")
+        return str(answer["dag_run_id"])
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return dict(self._ok("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}"))
+
+    def wait_run_done(
+        self, dag_id: str, run_id: str, alive: Callable[[], None], timeout_s: float
+    ) -> dict[str, Any]:
+        """The run once it succeeded or failed."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            alive()
+            run = self.dag_run(dag_id, run_id)
+            if run["state"] in ("success", "failed"):
+                return run
+            time.sleep(POLL_S)
+        raise DemoFailed(f"{dag_id} run {run_id} not done in {timeout_s:.0f} s")
 
     def deferred(self) -> list[dict[str, Any]]:
         path = "/api/v2/dags/~/dagRuns/~/taskInstances?state=deferred&limit=100"
