@@ -131,8 +131,7 @@ class OutputName:
     def variants(self, starts: Sequence[dt.time]) -> list[tuple[str, str]]:
         """(image, mask) names this output may already exist under.
 
-        ``txxxxxx`` first, then ``t{hhmmss}`` for each of ``starts``; planning
-        treats any of them as produced.
+        ``txxxxxx`` first, then ``t{hhmmss}`` for each of ``starts``.
         """
         merged = replace(self, time=None, mask=False).format()
         stem = merged[: -len(MERGED_TIME + ".tif")]

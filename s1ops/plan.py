@@ -240,7 +240,9 @@ class _Context:
 def _find_existing(ctx: _Context, name: OutputName, records: list[ProductRecord]) -> str | None:
     if not ctx.existing:
         return None
-    for image, mask in name.variants([r.product_id.start.time() for r in records]):
+    # A single product's own t{hhmmss} counts; a pair's is a partial image of one slice.
+    starts = [records[0].product_id.start.time()] if len(records) == 1 else []
+    for image, mask in name.variants(starts):
         if image in ctx.existing and (not ctx.with_mask or mask in ctx.existing):
             return image
     return None
@@ -321,11 +323,11 @@ def plan_tile(
     """Plan the outputs of ``tile`` from ``products`` under ``filters``.
 
     ``existing`` holds the file names already in ``{output_dir}/{tile_id}``
-    (see ``existing_outputs``): a job is done when its ``txxxxxx`` output or
-    the ``t{hhmmss}`` of one of its products is there (with its border mask
-    when ``with_mask``). A job with a product known but not available now
-    (offline, ordered, or of unknown availability) is ``waiting``: never
-    planned as a partial output.
+    (see ``existing_outputs``): a job is done when its ``txxxxxx`` output is
+    there, or for a single product its ``t{hhmmss}`` one (with the border mask
+    when ``with_mask``); a pair's slice made alone is not the pair. A job
+    with a product known but not available now (offline, ordered, or of
+    unknown availability) is ``waiting``: never planned as a partial output.
     """
     index = products if isinstance(products, ProductIndex) else ProductIndex(products)
     candidates = [r for r in index.intersecting(tile.footprint_lonlat()) if filters.accepts(r)]

@@ -57,6 +57,16 @@ def process_mounts(cfg: Any, config_path: str | Path) -> list[Any]:
     ]
 
 
+def make_written_folders(cfg: Any) -> None:
+    """Create the read-write bind sources before a container starts.
+
+    Docker would create a missing one itself, owned by root, where the
+    worker's uid cannot write. Done at run time, not when the DAG is parsed.
+    """
+    for folder in (cfg.paths.output, cfg.paths.tmp):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
 def memory_limit(cfg: Any) -> str:
     """The container's memory limit: OTB's RAM per process plus headroom."""
     return f"{cfg.processing.ram_per_process_mb + MEMORY_OVERHEAD_MB}m"
@@ -70,9 +80,6 @@ def docker_process_kwargs(
     ``secrets`` go to ``private_environment`` only: Airflow never renders or
     logs it, unlike ``environment``.
     """
-    for folder in (cfg.paths.output, cfg.paths.tmp):
-        # Created here so Docker does not create them, root-owned, on the host.
-        Path(folder).mkdir(parents=True, exist_ok=True)
     return {
         "image": cfg.airflow.image,
         "docker_url": cfg.airflow.docker_url,

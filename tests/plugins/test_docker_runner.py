@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from s1ops_airflow.docker_runner import MEMORY_OVERHEAD_MB, docker_process_kwargs
+from s1ops_airflow.docker_runner import (
+    MEMORY_OVERHEAD_MB,
+    docker_process_kwargs,
+    make_written_folders,
+)
 
 from s1ops.config import load_config
 
@@ -52,6 +56,8 @@ def test_inputs_read_only_outputs_writable_at_the_request_files_paths(tmp_path: 
     assert set(mounts) - writable == {
         str(tmp_path / p) for p in ("s1", "dem", "cfg", "linked/geoid")
     }
+    assert not (tmp_path / "out").exists()  # nothing made while a DAG file is parsed
+    make_written_folders(load_config(config))
     assert (tmp_path / "out" / "tmp").is_dir()  # bind sources must exist
 
 

@@ -174,20 +174,26 @@ def test_pair_member_not_available_is_waiting_not_partial():
     assert (job.status, job.needs_download, job.waiting_for) == ("todo", (P2_ID,), ())
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "s1a_33NWB_vv_DES_007_20200108txxxxxx.tif",
-        "s1a_33NWB_vv_DES_007_20200108t044150.tif",
-        "s1a_33NWB_vv_DES_007_20200108t044215.tif",
-    ],
-)
-def test_produced_by_either_name(name):
-    result = plan_tile([R1, R2], TILE, JAN, output_dir=OUT, existing={name})
+def test_a_pair_is_produced_by_its_merged_output_only():
+    merged = "s1a_33NWB_vv_DES_007_20200108txxxxxx.tif"
+    result = plan_tile([R1, R2], TILE, JAN, output_dir=OUT, existing={merged})
     vv, vh = result.jobs
-    assert (vv.status, vv.produced, vv.existing_output) == ("done", True, name)
+    assert (vv.status, vv.produced, vv.existing_output) == ("done", True, merged)
     assert (vh.status, vh.produced) == ("todo", False)
     assert result.done == (vv,)
+    # A partial image of one slice (S1Tiling makes them from the disk alone) is not the pair.
+    partial = "s1a_33NWB_vv_DES_007_20200108t044150.tif"
+    vv = plan_tile([R1, R2], TILE, JAN, output_dir=OUT, existing={partial}).jobs[0]
+    assert (vv.status, vv.produced, vv.existing_output) == ("todo", False, None)
+
+
+@pytest.mark.parametrize(
+    "name", ["s1a_33NWB_vv_DES_007_20200108t044150.tif", "s1a_33NWB_vv_DES_007_20200108txxxxxx.tif"]
+)
+def test_a_single_product_is_produced_by_its_own_or_a_merged_output(name):
+    vv = plan_tile([R1], TILE, JAN, output_dir=OUT, existing={name}).jobs[0]
+    assert vv.output_path.endswith("20200108t044150.tif")
+    assert (vv.status, vv.existing_output) == ("done", name)
 
 
 def test_produced_needs_the_mask_when_masks_are_asked_for():

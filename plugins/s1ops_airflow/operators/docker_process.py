@@ -28,9 +28,11 @@ class LeasedDockerOperator(DockerOperator):
         from s1ops.config import load_config
         from s1ops.download.locks import hold_products
         from s1ops.jobs import TileJob
+        from s1ops_airflow.docker_runner import make_written_folders
 
         command = list(self.command or [])
         job = TileJob.from_dict(json.loads(command[command.index("--job") + 1]))
-        s1_images = load_config(self.config_path).paths.s1_images
-        with hold_products(job.product_ids, s1_images, timeout_s=self.lease_timeout_s):
+        cfg = load_config(self.config_path)
+        make_written_folders(cfg)
+        with hold_products(job.product_ids, cfg.paths.s1_images, timeout_s=self.lease_timeout_s):
             return super().execute(context)
