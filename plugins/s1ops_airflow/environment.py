@@ -22,6 +22,12 @@ REPO = Path(__file__).resolve().parents[2]
 # A 2-core machine: two OTB jobs at once, plus downloads and light tasks.
 # (Airflow's default parallelism of 32 forks 32 workers, 1.1 GiB, for nothing.)
 DEFAULT_PARALLELISM = 4
+# SQLite lets one writer in at a time and Python's sqlite3 waits 5 s for it:
+# an `airflow backfill create` or `airflow tasks clear` then fails with
+# "database is locked" while the scheduler writes. Airflow imports this dict
+# by its dotted path (SQLite only: a Postgres driver refuses the key).
+SQLITE_CONNECT_ARGS: dict[str, object] = {"timeout": 60}
+_MODULE = "s1ops_airflow.environment"  # not __name__: "__main__" under python -m
 
 
 def airflow_environment(
@@ -45,6 +51,7 @@ def airflow_environment(
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": f"{_MODULE}.SQLITE_CONNECT_ARGS",
         "AIRFLOW__CORE__PARALLELISM": str(parallelism),
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(parallelism),
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",

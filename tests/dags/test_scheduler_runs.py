@@ -132,6 +132,7 @@ def test_clearing_a_failed_task_reprocesses_exactly_what_failed(stack: Stack) ->
     (measurement,) = (safe / "measurement").glob("*-vv-*.tiff")
     saved = measurement.read_bytes()
     measurement.write_bytes(b"not a TIFF: a product damaged on disk")
+    stack.api.unpause(DAG_ID)  # already, if the backfill test ran first
     # A manual trigger (the UI's form): both days, outputs redone.
     conf = {"first_date": "2015-12-15", "last_date": "2015-12-27", "force": True}
     run_id = stack.api.trigger(DAG_ID, "2015-12-28T00:00:00Z", conf)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from s1ops_airflow.environment import DEFAULT_PARALLELISM, airflow_environment
+from s1ops_airflow.environment import (
+    DEFAULT_PARALLELISM,
+    REPO,
+    SQLITE_CONNECT_ARGS,
+    airflow_environment,
+)
 
 
 def test_environment_points_at_the_repo_folders(tmp_path: Path) -> None:
@@ -19,3 +28,14 @@ def test_environment_points_at_the_repo_folders(tmp_path: Path) -> None:
     assert env["PYTHONPATH"].split(":")[0] == str(tmp_path / "repo" / "plugins")
     assert env["PYTHONPATH"].endswith("/elsewhere")
     assert "AIRFLOW__CORE__UNIT_TEST_MODE" not in env
+
+
+def test_sqlite_waits_for_the_scheduler_instead_of_failing(tmp_path: Path) -> None:
+    # Resolved by Airflow itself, in a fresh process with the environment.
+    env = {**os.environ, **airflow_environment(REPO, tmp_path / "home")}
+    code = "from airflow import settings; print(settings._get_connect_args('sync'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert ast.literal_eval(out.splitlines()[-1])["timeout"] == SQLITE_CONNECT_ARGS["timeout"]
+    assert SQLITE_CONNECT_ARGS["timeout"] >= 30  # seconds: longer than a scheduler write
