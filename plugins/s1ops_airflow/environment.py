@@ -22,10 +22,11 @@ REPO = Path(__file__).resolve().parents[2]
 # A 2-core machine: two OTB jobs at once, plus downloads and light tasks.
 # (Airflow's default parallelism of 32 forks 32 workers, 1.1 GiB, for nothing.)
 DEFAULT_PARALLELISM = 4
-# SQLite lets one writer in at a time and Python's sqlite3 waits 5 s for it:
-# an `airflow backfill create` or `airflow tasks clear` then fails with
-# "database is locked" while the scheduler writes. Airflow imports this dict
-# by its dotted path (SQLite only: a Postgres driver refuses the key).
+# SQLite lets one writer in at a time and Python's sqlite3 waits only 5 s for
+# it, less than a busy scheduler may hold it. (A read transaction that turns
+# into a write is still refused at once: SQLite's rule, see the README.)
+# Airflow imports this dict by its dotted path (SQLite only: a Postgres
+# driver refuses the key).
 SQLITE_CONNECT_ARGS: dict[str, object] = {"timeout": 60}
 _MODULE = "s1ops_airflow.environment"  # not __name__: "__main__" under python -m
 

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 DAG_ID = f"s1tiling_{session.TILE}"
 MARK = "S1OPS_TEST_STACK"
 TIMEOUT_S = 600
+LOCKED_RETRIES = 10
 AIRFLOW = str(session.REPO / ".venv" / "bin" / "airflow")
 
 
@@ -47,9 +48,19 @@ class Stack:
     work: Path
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=300
-        )
+        """``airflow ARGS``, run again while SQLite refuses it ("database is locked").
+
+        SQLite answers at once, without waiting, when a transaction that read
+        would write while the scheduler writes; the refused command is rolled
+        back whole, so running it again is what an operator does.
+        """
+        for _ in range(LOCKED_RETRIES):
+            done = subprocess.run(
+                [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=300
+            )
+            if done.returncode == 0 or "database is locked" not in done.stderr:
+                break
+            time.sleep(2)
         assert done.returncode == 0, f"airflow {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 

@@ -30,7 +30,7 @@ def test_environment_points_at_the_repo_folders(tmp_path: Path) -> None:
     assert "AIRFLOW__CORE__UNIT_TEST_MODE" not in env
 
 
-def test_sqlite_waits_for_the_scheduler_instead_of_failing(tmp_path: Path) -> None:
+def test_sqlite_waits_60_s_for_a_lock(tmp_path: Path) -> None:
     # Resolved by Airflow itself, in a fresh process with the environment.
     env = {**os.environ, **airflow_environment(REPO, tmp_path / "home")}
     code = "from airflow import settings; print(settings._get_connect_args('sync'))"
