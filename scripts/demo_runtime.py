@@ -264,6 +264,15 @@ class AirflowApi:
             elif status >= 300:
                 raise DemoFailed(f"could not create pool {name}: {status}")
 
+    def _post_when_free(self, path: str, body: Any) -> tuple[int, Any]:
+        """POST, again while the API answers 503 (SQLite was locked by the scheduler)."""
+        for _ in range(BUSY_RETRIES):
+            status, answer = self._call("POST", path, body)
+            if status != 503:
+                break
+            time.sleep(BUSY_WAIT_S)
+        return status, answer
+
     def unpause(self, dag_id: str) -> None:
         self._ok("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
 
@@ -276,11 +285,7 @@ class AirflowApi:
             "max_active_runs": 1,  # runs of one tile overlap by their lookback windows
             "reprocess_behavior": "none",
         }
-        for _ in range(BUSY_RETRIES):
-            status, answer = self._call("POST", "/api/v2/backfills", body)
-            if status != 503:  # 503: SQLite was locked by the scheduler, try again
-                break
-            time.sleep(BUSY_WAIT_S)
+        status, answer = self._post_when_free("/api/v2/backfills", body)
         if status >= 300:
             raise DemoFailed(f"backfill of {dag_id} refused: {status} {answer}")
 
@@ -297,11 +302,7 @@ class AirflowApi:
     def trigger(self, dag_id: str, logical_date: str, conf: Mapping[str, Any]) -> str:
         """A manual run of ``dag_id`` (the UI's *Trigger*); returns its run id."""
         body = {"logical_date": logical_date, "conf": dict(conf)}
-        for _ in range(BUSY_RETRIES):
-            status, answer = self._call("POST", f"/api/v2/dags/{dag_id}/dagRuns", body)
-            if status != 503:
-                break
-            time.sleep(BUSY_WAIT_S)
+        status, answer = self._post_when_free(f"/api/v2/dags/{dag_id}/dagRuns", body)
         if status >= 300:
             raise DemoFailed(f"trigger of {dag_id} refused: {status} {answer}")
         return str(answer["dag_run_id"])

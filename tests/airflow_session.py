@@ -1,10 +1,11 @@
-"""One Airflow installation for the Airflow tests of a pytest session.
+"""One Airflow installation for the Airflow tests of a pytest session, and their fixtures.
 
+A pytest plugin of the whole suite (``pytest_plugins`` in tests/conftest.py).
 Airflow reads its configuration when first imported, so the environment is
-set when a conftest imports this module, before any test module imports
-Airflow: a fresh AIRFLOW_HOME (SQLite) in a temporary folder, the repo's
-dags and plugins folders, and ``plugins/`` on ``sys.path`` as Airflow
-components have it.
+set when pytest loads this module, before any test module imports Airflow:
+a fresh AIRFLOW_HOME (SQLite) in a temporary folder, the repo's dags and
+plugins folders, and ``plugins/`` on ``sys.path`` as Airflow components
+have it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def prepare_environment() -> Path:
     return home
 
 
+prepare_environment()
+
+
 def migrate() -> float:
     """``airflow db migrate`` in a child process (seconds taken)."""
     started = time.monotonic()
@@ -53,7 +57,7 @@ def migrate() -> float:
     return time.monotonic() - started
 
 
-# --- shared fixtures (imported by tests/dags and tests/plugins conftests) -----------------------
+# --- shared test data ---------------------------------------------------------------------------
 
 TILE = "32NNJ"
 # The synthetic products (S1A, relative orbit 51, descending) over 32NNJ:

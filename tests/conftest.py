@@ -1,4 +1,4 @@
-"""Shared fixtures: where OTB's test data is, and whether OTB may be missing.
+"""Shared fixtures: where OTB's test data is, whether OTB may be missing, Airflow's.
 
 Tests that need OTB fail (never skip) when CI is set and OTB is absent: a
 green CI must mean the real processing ran.
@@ -10,6 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
+
+# The Airflow environment and fixtures (set before any test module imports Airflow).
+pytest_plugins = ["airflow_session"]
 
 REPO = Path(__file__).resolve().parents[1]
 OTB_DATA = Path(os.environ.get("S1OPS_OTB_DATA", REPO / ".cache" / "otb-data"))
