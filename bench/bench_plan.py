@@ -18,9 +18,10 @@ from datetime import date, datetime, timedelta
 from shapely import affinity
 
 from s1ops.grid import parse_tile_id
-from s1ops.plan import PlanFilters, ProductIndex, plan_tile
-from s1ops.products import ProductId, ProductRecord
-from s1ops.safe import parse_footprint
+from s1ops.planning.tile import PlanFilters, ProductIndex, plan_tile
+from s1ops.sentinel1.ids import ProductId
+from s1ops.sentinel1.records import ProductRecord
+from s1ops.sentinel1.safe import parse_footprint
 
 # The real 33NWB pair of 2020-01-08 ("lat,lon" corners from its manifests).
 PAIR = [

@@ -38,7 +38,7 @@ START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
 
 
 def products(work: Path, scale: int) -> list[Path]:
-    from s1ops.safe import read_safe
+    from s1ops.sentinel1.safe import read_safe
     from s1ops.testing.dem import make_flat_dem
     from s1ops.testing.synth_safe import SynthSpec, make_product
 

@@ -14,19 +14,15 @@ import json
 import sys
 from pathlib import Path
 
-from s1ops.config import load_config
+from s1ops.config.request import load_config
 from s1ops.grid import parse_tile_id
-from s1ops.jobs import TileJob
-from s1ops.otb import steps
-from s1ops.otb.chain import MASK_CREATION_OPTIONS, Chain, Output, Step
-from s1ops.otb.runner import run_chain
-from s1ops.process import (
-    _inputs,
-    link_dem_cells,
-    ortho_grid,
-    orthoready_steps,
-    settings_from_config,
-)
+from s1ops.planning.jobs import TileJob
+from s1ops.processing.chains import ortho_grid, orthoready_steps
+from s1ops.processing.job import _inputs, link_dem_cells
+from s1ops.processing.otb import steps
+from s1ops.processing.otb.chain import MASK_CREATION_OPTIONS, Chain, Output, Step
+from s1ops.processing.otb.runner import run_chain
+from s1ops.processing.settings import settings_from_config
 
 
 def one_step(step: Step, out: Path, ram_mb: int, pixel: str = "float") -> str:

@@ -41,7 +41,7 @@ from demo_runtime import (  # noqa: E402
 )
 from s1ops_airflow.environment import pools_of  # noqa: E402
 
-from s1ops.config import load_config  # noqa: E402
+from s1ops.config.request import load_config  # noqa: E402
 from s1ops.testing.demo_site import DEMO_TILES  # noqa: E402
 
 DEFAULT_PORT = 8080

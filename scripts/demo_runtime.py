@@ -401,7 +401,7 @@ class Written:
 def scan_outputs(output_dir: Path, tiles: Iterable[str]) -> list[Written]:
     """The products under ``{output_dir}/{tile}``, sorted by tile, day, polarisation."""
     from s1ops.errors import ProductNameError
-    from s1ops.naming import OutputName
+    from s1ops.outputs.names import OutputName
 
     found = []
     for tile_id in tiles:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 # The Airflow environment and fixtures (set before any test module imports Airflow).
-pytest_plugins = ["airflow_session"]
+pytest_plugins = ["tests.airflow_session"]
 
 REPO = Path(__file__).resolve().parents[1]
 OTB_DATA = Path(os.environ.get("S1OPS_OTB_DATA", REPO / ".cache" / "otb-data"))

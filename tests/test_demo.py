@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from s1ops.geotiff import read_tags
+from s1ops.outputs.geotiff import read_tags
 from s1ops.testing.demo_site import ExpectedOutput, expected_outputs
 
 pytestmark = pytest.mark.slow

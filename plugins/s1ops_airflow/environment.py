@@ -77,7 +77,7 @@ def ensure_pools(pools: Mapping[str, int]) -> None:
 
 def pools_of(config_path: str | os.PathLike[str]) -> dict[str, int]:
     """The pools a request file's [Airflow] section names, with their slots."""
-    from s1ops.config import load_config
+    from s1ops.config.request import load_config
 
     af = load_config(config_path).airflow
     return {af.otb_pool: af.otb_pool_slots, af.download_pool: af.download_pool_slots}

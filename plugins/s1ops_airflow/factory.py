@@ -31,7 +31,7 @@ from s1ops_airflow.operators.process import ProcessJobOperator
 from s1ops_airflow.operators.publish import PublishTileOperator, tile_asset
 
 if TYPE_CHECKING:
-    from s1ops.config import S1Config
+    from s1ops.config.request import S1Config
 
 CONFIG_ENV = "S1OPS_CONFIG"
 DAG_PREFIX = "s1tiling_"
@@ -50,7 +50,7 @@ def _midnight(day: Any) -> datetime:
 
 
 def run_params(cfg: S1Config) -> dict[str, Param]:
-    """Params of a manual trigger (validated by Airflow, then by ``s1ops.runs``)."""
+    """Params of a manual trigger (validated by Airflow, then by ``s1ops.planning.runs``)."""
     pols = list(cfg.data_source.polarisations)
     day = {"type": ["null", "string"], "format": "date"}
     return {
@@ -174,7 +174,7 @@ def build_dags(config_path: str | None = None, only: str | None = None) -> dict[
     Raises ``S1OpsError`` (e.g. ``ConfigError``) with a message naming the
     file and the bad key: Airflow shows it as this DAG file's import error.
     """
-    from s1ops.config import load_config
+    from s1ops.config.request import load_config
     from s1ops.errors import ConfigError
 
     path = config_path or os.environ.get(CONFIG_ENV)

@@ -23,9 +23,9 @@ _CHECK_LOCK = threading.Lock()
 
 def check_product(config_path: str, product_id: str) -> dict[str, Any]:
     """The product's availability now (``Availability.to_dict()``); orders it if offline."""
-    from s1ops.config import load_config
-    from s1ops.download.catalogue import product_status
-    from s1ops.download.gateway import source_from_config
+    from s1ops.catalogue.gateway import source_from_config
+    from s1ops.catalogue.search import product_status
+    from s1ops.config.request import load_config
 
     cfg = load_config(config_path)
     with _CHECK_LOCK:

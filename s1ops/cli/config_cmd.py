@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from s1ops.config import config_summary, load_config
+from s1ops.config.request import config_summary, load_config
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -80,15 +80,15 @@ def _guarded(args: argparse.Namespace, run: Any) -> int:
 
 
 def _source(args: argparse.Namespace) -> Any:
-    from s1ops.config import load_config
-    from s1ops.download.gateway import source_from_config
+    from s1ops.catalogue.gateway import source_from_config
+    from s1ops.config.request import load_config
 
     cfg = load_config(args.config)
     return cfg, source_from_config(cfg, args.provider)
 
 
 def _search(args: argparse.Namespace) -> int:
-    from s1ops.download.catalogue import criteria_from_config, records_json, search_products
+    from s1ops.catalogue.search import criteria_from_config, records_json, search_products
 
     cfg, source = _source(args)
     criteria = criteria_from_config(cfg, args.tile, args.first, args.last)
@@ -100,7 +100,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from s1ops.download.catalogue import product_status
+    from s1ops.catalogue.search import product_status
 
     cfg, source = _source(args)
     _print(product_status(source, args.product_id, cfg.paths.s1_images).to_dict())
@@ -108,7 +108,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
-    from s1ops.download.fetch import DownloadPolicy, download_product
+    from s1ops.catalogue.fetch import DownloadPolicy, download_product
 
     cfg, source = _source(args)
     policy = DownloadPolicy(attempts=args.attempts, timeout_s=args.wait_for_staging_s)
@@ -118,8 +118,8 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from s1ops.config import load_config
-    from s1ops.download.cache import purge_cache
+    from s1ops.cache.purge import purge_cache
+    from s1ops.config.request import load_config
 
     cfg = load_config(args.config)
     keep = cfg.airflow.s1_cache_max_products if args.keep is None else args.keep

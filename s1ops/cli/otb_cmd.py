@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from s1ops.otb.steps import CALIBRATIONS
+from s1ops.vocabulary import CALIBRATIONS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from s1ops.otb.pipelines import calibration_chain, run_with_tags
+    from s1ops.processing.otb.pipelines import calibration_chain, run_with_tags
 
     chain = calibration_chain(
         args.source,
@@ -58,7 +58,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _concatenate(args: argparse.Namespace) -> int:
-    from s1ops.concat import concatenate
+    from s1ops.processing.concat import concatenate
 
     result = concatenate(
         args.inputs, args.output, mask=args.mask, ram_mb=args.ram_mb, threads=args.threads

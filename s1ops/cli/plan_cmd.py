@@ -21,10 +21,10 @@ def _day(text: str) -> date:
 
 def _plan(args: argparse.Namespace) -> int:
     # Imported here: shapely and pyproj would slow down every other subcommand.
-    from s1ops.config import load_config
+    from s1ops.config.request import load_config
     from s1ops.grid import parse_tile_id
-    from s1ops.plan import filters_from_config, plan_from_config
-    from s1ops.products import ProductRecord
+    from s1ops.planning.tile import filters_from_config, plan_from_config
+    from s1ops.sentinel1.records import ProductRecord
 
     cfg = load_config(args.config)
     tile = parse_tile_id(args.tile)

@@ -37,10 +37,11 @@ def _read_job_text(value: str) -> str:
 
 
 def _process(args: argparse.Namespace) -> int:
-    from s1ops.config import load_config
+    from s1ops.config.request import load_config
     from s1ops.errors import S1OpsError
-    from s1ops.jobs import TileJob
-    from s1ops.process import process_job, settings_from_config
+    from s1ops.planning.jobs import TileJob
+    from s1ops.processing.job import process_job
+    from s1ops.processing.settings import settings_from_config
 
     cfg = load_config(args.config)
     try:

@@ -16,7 +16,7 @@ def _date(text: str) -> datetime:
 
 def _synth(args: argparse.Namespace) -> int:
     # Imported here: numpy and GDAL would slow down every other subcommand.
-    from s1ops.safe import read_safe
+    from s1ops.sentinel1.safe import read_safe
     from s1ops.testing.dem import make_flat_dem
     from s1ops.testing.synth_safe import TEMPLATE_START, SynthSpec, make_product
 

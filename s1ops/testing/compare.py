@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from s1ops.geotiff import read_tags
+from s1ops.outputs.geotiff import read_tags
 
 IGNORED_TAGS = frozenset({"TIFFTAG_DATETIME"})
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-from s1ops.dem import DEM_SUFFIX, cells_covering
 from s1ops.errors import SynthError
+from s1ops.processing.dem import DEM_SUFFIX, cells_covering
 
 # Samples per cell side: SRTM 1 arc-second (SRTMGL1) and 3 arc-second cells.
 CELL_SIZES = {1: 3601, 3: 1201}

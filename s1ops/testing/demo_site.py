@@ -117,7 +117,7 @@ def make_demo_catalogue(
     """
     from shapely.ops import unary_union
 
-    from s1ops.safe import read_safe
+    from s1ops.sentinel1.safe import read_safe
     from s1ops.testing.dem import make_flat_dem
 
     root = Path(folder)
@@ -210,11 +210,11 @@ class ExpectedOutput:
 
 def expected_outputs(config_path: str | Path, products_dir: str | Path) -> list[ExpectedOutput]:
     """What the request's tiles get from the products in ``products_dir``, sorted."""
-    from s1ops.config import load_config
+    from s1ops.config.request import load_config
     from s1ops.grid import parse_tile_id
-    from s1ops.plan import filters_from_config, plan_tile
-    from s1ops.quicklook import QuicklookSpec, quicklook_path
-    from s1ops.safe import scan_products
+    from s1ops.outputs.quicklook import QuicklookSpec, quicklook_path
+    from s1ops.planning.tile import filters_from_config, plan_tile
+    from s1ops.sentinel1.safe import scan_products
 
     cfg = load_config(config_path)
     records = scan_products(products_dir)

@@ -18,7 +18,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from s1ops.errors import StacRequestError
-from s1ops.safe import SafeProduct, scan_safe_dir
+from s1ops.sentinel1.safe import SafeProduct, scan_safe_dir
 from s1ops.testing.stac_failures import FailureMode, ProductState, Reply
 from s1ops.testing.stac_items import (
     COLLECTION_ID,

@@ -24,7 +24,7 @@ from shapely.geometry import box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from s1ops.errors import StacRequestError
-from s1ops.safe import SafeProduct
+from s1ops.sentinel1.safe import SafeProduct
 
 COLLECTION_ID = "sentinel-1-grd"
 STORAGE_FIELD = "storage:tier"

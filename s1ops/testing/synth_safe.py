@@ -22,14 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from s1ops.errors import SynthError
-from s1ops.products import (
-    ORBITS_PER_CYCLE,
-    POLARISATION_CODES,
-    ProductId,
-    relative_orbit_from_absolute,
-)
-from s1ops.safe import parse_ipf_version
+from s1ops.sentinel1.ids import POLARISATION_CODES, ProductId, relative_orbit_from_absolute
+from s1ops.sentinel1.safe import parse_ipf_version
 from s1ops.testing import annotation, backscatter, calibration, geodesy, manifest
+from s1ops.vocabulary import ORBITS_PER_CYCLE
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import airflow_session as session
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronDataIntervalTimetable
+
+from tests import airflow_session as session
 
 TILES = ["32NNJ", "33NWB", "31TCJ"]
 DAG_FILE = session.REPO / "dags" / "s1tiling_dags.py"

@@ -8,10 +8,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import airflow_session as session
 from airflow.utils.state import DagRunState
 
-from s1ops.download.locks import hold_products
+from s1ops.cache.locks import hold_products
+from tests import airflow_session as session
 
 DAY_S = 86_400
 

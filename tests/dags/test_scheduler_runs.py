@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import airflow_session as session
 import pytest
+
+from tests import airflow_session as session
 
 pytestmark = pytest.mark.slow
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import airflow_session as session
 import pytest
 from airflow.utils.state import DagRunState, TaskInstanceState
 
-from s1ops.geotiff import read_tags
+from s1ops.outputs.geotiff import read_tags
 from s1ops.testing.stac_failures import FailureMode
+from tests import airflow_session as session
 
 pytestmark = pytest.mark.slow
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import airflow_session as session
 import pytest
 from airflow.utils.state import DagRunState, TaskInstanceState
 
 from s1ops.testing.compare import output_differences
 from s1ops.testing.containers import Engine
+from tests import airflow_session as session
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from s1ops.config import load_config
+from s1ops.config.request import load_config
 from s1ops.grid import parse_tile_id
-from s1ops.plan import existing_outputs, filters_from_config, plan_tile
-from s1ops.safe import read_safe, scan_products
+from s1ops.planning.tile import existing_outputs, filters_from_config, plan_tile
+from s1ops.sentinel1.safe import read_safe, scan_products
 from s1ops.testing.compare import output_differences
 from s1ops.testing.containers import Engine
 from s1ops.testing.dem import make_flat_dem

@@ -11,7 +11,7 @@ from s1ops_airflow.docker_runner import (
     make_written_folders,
 )
 
-from s1ops.config import load_config
+from s1ops.config.request import load_config
 
 
 def _request(root: Path) -> Path:

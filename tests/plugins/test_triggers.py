@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import airflow_session as session
 from airflow.sdk.module_loading import import_string
 from s1ops_airflow.triggers import ERROR, READY, TIMEOUT, ProductAvailableTrigger
 
 from s1ops.testing.stac_failures import FailureMode
+from tests import airflow_session as session
 
 
 def _first_event(trigger: ProductAvailableTrigger, timeout_s: float = 60) -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from s1ops.products import ProductId
+from s1ops.sentinel1.ids import ProductId
 
 # Real products over tile 33NWB, as listed by S1Tiling's own test data:
 # id, footprint corners ("lat,lon"), relative orbit; both are descending.

@@ -25,9 +25,9 @@ class LeasedDockerOperator(DockerOperator):
         self.lease_timeout_s = lease_timeout_s
 
     def execute(self, context: Any) -> Any:
-        from s1ops.config import load_config
-        from s1ops.download.locks import hold_products
-        from s1ops.jobs import TileJob
+        from s1ops.cache.locks import hold_products
+        from s1ops.config.request import load_config
+        from s1ops.planning.jobs import TileJob
         from s1ops_airflow.docker_runner import make_written_folders
 
         command = list(self.command or [])

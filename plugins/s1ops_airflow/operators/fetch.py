@@ -57,8 +57,8 @@ class FetchProductOperator(BaseOperator):
         return S1opsChild()
 
     def execute(self, context: Context) -> str:
-        from s1ops.config import load_config
-        from s1ops.runs import local_product
+        from s1ops.config.request import load_config
+        from s1ops.planning.runs import local_product
 
         cfg = load_config(self.config_path)
         found = local_product(cfg.paths.s1_images, self.product_id)

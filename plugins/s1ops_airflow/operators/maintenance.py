@@ -1,7 +1,7 @@
 """Maintenance tasks: purge the S1 cache, delete temporary files, stale download records.
 
 Each returns a JSON report with ``freed_bytes``; ``report`` adds them up.
-Nothing here can delete an output product: see ``s1ops.housekeeping``.
+Nothing here can delete an output product: see ``s1ops.maintenance.cleanup``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class _ConfigOperator(BaseOperator):
         self.older_than_s = older_than_s
 
     def _config(self) -> Any:
-        from s1ops.config import load_config
+        from s1ops.config.request import load_config
 
         return load_config(self.config_path)
 
@@ -30,7 +30,7 @@ class PurgeCacheOperator(_ConfigOperator):
     """Keep the ``[Airflow] s1_cache_max_products`` most recent products; leases respected."""
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from s1ops.download.cache import purge_cache
+        from s1ops.cache.purge import purge_cache
 
         cfg = self._config()
         report = purge_cache(cfg.paths.s1_images, keep=cfg.airflow.s1_cache_max_products)
@@ -45,7 +45,7 @@ class CleanTemporaryOperator(_ConfigOperator):
     """
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from s1ops import housekeeping as hk
+        from s1ops.maintenance import cleanup as hk
 
         cfg = self._config()
         old = self.older_than_s
@@ -60,7 +60,7 @@ class CleanTemporaryOperator(_ConfigOperator):
         return report.to_dict()
 
     def _needed_products(self, cfg: Any) -> set[str]:
-        from s1ops.runs import RunRequest, plan_run
+        from s1ops.planning.runs import RunRequest, plan_run
 
         if not (cfg.paths.tmp / "S1").is_dir():
             return set()
@@ -77,7 +77,7 @@ class CleanDownloadsOperator(_ConfigOperator):
     """Leftovers of killed downloads and purges, and eodag's stale download records."""
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from s1ops import housekeeping as hk
+        from s1ops.maintenance import cleanup as hk
 
         cfg = self._config()
         cache = cfg.paths.s1_images

@@ -40,9 +40,15 @@ class PlanTileOperator(BaseOperator):
         self.tile_id = tile_id
 
     def execute(self, context: Context) -> list[str]:
-        from s1ops.config import load_config
+        from s1ops.config.request import load_config
         from s1ops.errors import RunParamsError
-        from s1ops.runs import jobs_to_run, plan_run, products_to_fetch, run_request, run_window
+        from s1ops.planning.runs import (
+            jobs_to_run,
+            plan_run,
+            products_to_fetch,
+            run_request,
+            run_window,
+        )
 
         cfg = load_config(self.config_path)
         start, end = _interval(context)
@@ -73,8 +79,8 @@ class PlanTileOperator(BaseOperator):
         return fetch
 
     def _search(self, cfg: Any, request: Any) -> list[Any]:
-        from s1ops.download.catalogue import criteria_from_config, search_products
-        from s1ops.download.gateway import source_from_config
+        from s1ops.catalogue.gateway import source_from_config
+        from s1ops.catalogue.search import criteria_from_config, search_products
 
         criteria = criteria_from_config(cfg, self.tile_id, request.first_date, request.last_date)
         return search_products(source_from_config(cfg), criteria)
@@ -107,9 +113,9 @@ class SelectJobsOperator(BaseOperator):
         self.runner = runner
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        from s1ops.config import load_config
-        from s1ops.jobs import PlanResult
-        from s1ops.runs import RunRequest, jobs_to_run, with_local_products
+        from s1ops.config.request import load_config
+        from s1ops.planning.jobs import PlanResult
+        from s1ops.planning.runs import RunRequest, jobs_to_run, with_local_products
 
         ti = context["ti"]
         plan_doc = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY)

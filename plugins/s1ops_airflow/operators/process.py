@@ -43,11 +43,11 @@ class ProcessJobOperator(BaseOperator):
         return S1opsChild()
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from s1ops.config import load_config
-        from s1ops.download.locks import hold_products
+        from s1ops.cache.locks import hold_products
+        from s1ops.config.request import load_config
         from s1ops.errors import OtbError
-        from s1ops.jobs import TileJob
-        from s1ops.runs import with_local_products
+        from s1ops.planning.jobs import TileJob
+        from s1ops.planning.runs import with_local_products
 
         cfg = load_config(self.config_path)
         job, missing = with_local_products(TileJob.from_dict(self.job), cfg.paths.s1_images)

@@ -6,7 +6,7 @@ import random
 import zipfile
 from pathlib import Path
 
-from s1ops.products import ProductId
+from s1ops.sentinel1.ids import ProductId
 
 _MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <xfdu:XFDU xmlns:xfdu="urn:ccsds:schema:xfdu:1" xmlns:gml="http://www.opengis.net/gml"

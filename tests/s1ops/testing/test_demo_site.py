@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from s1ops.config import load_config
-from s1ops.margins import margin_thresholds, probe_borders
-from s1ops.safe import read_safe
+from s1ops.config.request import load_config
+from s1ops.processing.margins import margin_thresholds, probe_borders
+from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.demo_site import (
     DEMO_TILES,
     DemoCatalogue,

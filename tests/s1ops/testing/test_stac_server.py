@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from minimal_safe import build_zip
 
 from s1ops.errors import ConfigFileError, StacRequestError
 from s1ops.grid import parse_tile_id
-from s1ops.products import ProductId
-from s1ops.safe import read_safe
+from s1ops.sentinel1.ids import ProductId
+from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.eodag_provider import (
     EODAG_COLLECTION,
     PROVIDER_NAME,
@@ -28,6 +27,7 @@ from s1ops.testing.eodag_provider import (
 )
 from s1ops.testing.stac_failures import FailureMode, load_failures
 from s1ops.testing.stac_server import serve_catalogue
+from tests.s1ops.testing.minimal_safe import build_zip
 
 # eodag 4.10.1 warns about its own use of jsonpath-ng and of its own
 # deprecated paging helper (called by SearchResult.next_page): not ours to fix.

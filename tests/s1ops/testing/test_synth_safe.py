@@ -14,8 +14,8 @@ from shapely.geometry import Point
 
 from s1ops.cli import main as cli_main
 from s1ops.errors import SynthError
-from s1ops.products import ProductId
-from s1ops.safe import read_safe
+from s1ops.sentinel1.ids import ProductId
+from s1ops.sentinel1.safe import read_safe
 from s1ops.testing import annotation, geodesy, otb_checks
 from s1ops.testing.calibration import BETA_NOUGHT
 from s1ops.testing.dem import make_flat_dem

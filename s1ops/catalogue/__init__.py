@@ -1,0 +1,1 @@
+"""Catalogue search, availability and verified downloads, through eodag 4."""

@@ -1,0 +1,170 @@
+"""Download one product into the S1 cache: locked, verified, moved into place atomically.
+
+The cache (``[Paths] s1_images``) only ever holds whole products:
+``{s1_images}/{id}.SAFE`` appears by one ``os.replace`` of a folder
+extracted from a verified zip. eodag downloads into
+``{s1_images}/.partial/{id}/`` (same filesystem, so the move is a rename),
+with its own ``.downloaded/`` record there; the folder is removed after
+every attempt, so a false success eodag recorded (a truncated body, an HTML
+page) never makes the next attempt skip the download.
+
+While one process downloads a product it holds the product's lock; another
+asking for the same product waits, then finds it in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from s1ops.cache.locks import product_lock
+from s1ops.catalogue.gateway import EodagSource
+from s1ops.catalogue.search import find_product
+from s1ops.catalogue.translate import is_transient, translate
+from s1ops.catalogue.verify import extract_safe, locate_archive, verify_zip
+from s1ops.errors import CorruptProductError, DownloadFailedError, ProductDownloadError
+from s1ops.sentinel1.ids import ProductId
+from s1ops.sentinel1.records import ProductRecord
+
+log = logging.getLogger(__name__)
+
+PARTIAL_DIR = ".partial"
+_MINUTE_S = 60.0  # eodag's wait and timeout are in minutes
+
+
+@dataclass(frozen=True)
+class DownloadPolicy:
+    """How hard to try. ``timeout_s=0``: one eodag attempt, no waiting for staging.
+
+    ``attempts`` bounds retries of transient failures (5xx, cut transfers,
+    corrupt bodies), ``backoff_s`` is the first pause (doubled each time);
+    ``wait_s``/``timeout_s`` are eodag's polling of an offline product;
+    ``lock_timeout_s`` bounds the wait for another process's download.
+    """
+
+    attempts: int = 3
+    backoff_s: float = 2.0
+    wait_s: float = 60.0
+    timeout_s: float = 0.0
+    lock_timeout_s: float | None = None
+
+
+def cached_safe(s1_images: str | Path, product_id: str) -> Path | None:
+    """The product's SAFE folder in the cache, if there."""
+    safe = Path(s1_images) / f"{product_id}.SAFE"
+    return safe if safe.is_dir() else None
+
+
+def _eodag_download(product: Any, staging: Path, policy: DownloadPolicy) -> Path:
+    from eodag.utils import ProgressCallback
+
+    path = product.download(
+        output_dir=str(staging),
+        extract=False,  # we verify the zip first, then extract ourselves
+        wait=policy.wait_s / _MINUTE_S,
+        timeout=policy.timeout_s / _MINUTE_S,
+        progress_callback=ProgressCallback(disable=True),
+    )
+    return Path(path)
+
+
+def _attempt(source: EodagSource, pid: str, cache: Path, policy: DownloadPolicy) -> Path:
+    """One search + download + verification + move; raises on any failure."""
+    from eodag.utils.exceptions import EodagError
+    from requests import RequestException
+
+    staging = cache / PARTIAL_DIR / pid
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        # A fresh product each time: eodag's product remembers a previous
+        # (false) success and would not download again.
+        product = find_product(source, pid)
+        started = time.monotonic()
+        try:
+            path = _eodag_download(product, staging / "eodag", policy)
+        except (EodagError, RequestException) as exc:
+            error = translate(exc, pid, source.provider)
+            if error is exc:
+                raise
+            raise error from exc
+        archive = locate_archive(path, pid)
+        size = archive.stat().st_size
+        verify_zip(archive, pid)
+        safe = extract_safe(archive, pid, staging / "extract")
+        target = cache / f"{pid}.SAFE"
+        os.replace(safe, target)
+        os.utime(target)  # the download time the purge sorts on
+        log.info("downloaded %s (%d bytes) in %.1f s", pid, size, time.monotonic() - started)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, CorruptProductError):
+        return True
+    if isinstance(error, DownloadFailedError):
+        cause = error.__cause__
+        return cause is None or is_transient(cause)
+    return False
+
+
+def download_product(
+    source: EodagSource,
+    product: str | ProductRecord,
+    s1_images: str | Path,
+    policy: DownloadPolicy | None = None,
+) -> Path:
+    """The product's ``{s1_images}/{id}.SAFE``, downloaded and verified if not there yet.
+
+    Raises ``ProductNotAvailableError`` (offline or staging: wait),
+    ``DownloadAuthError``, ``QuotaError``, ``ProductNotFoundError`` at once;
+    ``CorruptProductError`` or ``DownloadFailedError`` after ``policy.attempts``.
+    Nothing partial is ever left in the cache.
+    """
+    policy = policy or DownloadPolicy()
+    pid = product.name if isinstance(product, ProductRecord) else ProductId.parse(product).format()
+    cache = Path(s1_images)
+    found = cached_safe(cache, pid)
+    if found is not None:
+        return found
+    cache.mkdir(parents=True, exist_ok=True)
+    with product_lock(cache, pid, timeout_s=policy.lock_timeout_s):
+        found = cached_safe(cache, pid)
+        if found is not None:
+            log.info("%s was downloaded by another process meanwhile", pid)
+            return found
+        return _download_locked(source, pid, cache, policy)
+
+
+def _download_locked(source: EodagSource, pid: str, cache: Path, policy: DownloadPolicy) -> Path:
+    delay = policy.backoff_s
+    last: ProductDownloadError | None = None
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            return _attempt(source, pid, cache, policy)
+        except ProductDownloadError as exc:
+            if not _retryable(exc):
+                raise
+            last = exc
+            if attempt < policy.attempts:
+                log.warning(
+                    "%s: attempt %d/%d failed (%s); retrying in %.1f s",
+                    pid,
+                    attempt,
+                    policy.attempts,
+                    exc,
+                    delay,
+                )
+                time.sleep(delay)
+                delay *= 2
+    if isinstance(last, CorruptProductError):
+        raise last
+    reason = last.reason if isinstance(last, DownloadFailedError) else str(last)
+    raise DownloadFailedError(pid, reason, policy.attempts) from last

@@ -1,0 +1,1 @@
+"""The request file: S1Tiling's ``S1Processor.cfg`` read into one frozen ``S1Config``."""

@@ -1,5 +1,0 @@
-"""OTB pipelines: typed chain descriptions, built by pure functions, run in a child process.
-
-Nothing here imports ``otbApplication`` at module level: only the child
-process that executes a chain (``s1ops.otb.child``) loads OTB.
-"""

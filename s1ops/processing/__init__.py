@@ -1,0 +1,1 @@
+"""Producing tile outputs: OTB chains (calibrate, cut, orthorectify, merge) and their inputs."""

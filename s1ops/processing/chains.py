@@ -1,0 +1,105 @@
+"""The in-memory OTB chain of one tile job, built from plain values (pure).
+
+The products' measurement images and border thresholds, the tile and the
+settings in, one :class:`~s1ops.processing.otb.chain.Chain` out: calibrate ->
+(low-signal fix) -> cut margins -> orthorectify (-> merge). Nothing is read or
+written here; ``s1ops.processing.job`` does the I/O around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from s1ops.grid import S2Tile
+from s1ops.processing.otb import steps
+from s1ops.processing.otb.chain import Chain, Output, Step
+from s1ops.processing.otb.steps import MarginThresholds, OrthoGrid
+from s1ops.processing.settings import ProcessSettings
+from s1ops.sentinel1.ids import ProductId
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    """One product's measurement image for the polarisation being processed."""
+
+    product_id: ProductId
+    measurement: str
+    thresholds: MarginThresholds
+    orthoready: str | None = None  # the cached calibrated + cut image, when asked for
+
+
+def ortho_grid(tile: S2Tile, resolution_m: float) -> OrthoGrid:
+    return OrthoGrid(
+        utm_zone=tile.zone,
+        north=tile.north,
+        ulx=tile.ulx,
+        uly=tile.uly,
+        size_px=round(tile.size_m / resolution_m),
+        resolution_m=resolution_m,
+    )
+
+
+def orthoready_steps(product: ProductInput, first_index: int, s: ProcessSettings) -> list[Step]:
+    """Calibration, low-signal fix and margin reset: the image before orthorectification."""
+    chain = [steps.calibration(product.measurement, lut=s.calibration, remove_noise=s.remove_noise)]
+    if s.remove_noise:
+        chain.append(
+            steps.low_signal_fix(
+                product.measurement, first_index, lower_signal_value=s.lower_signal_value
+            )
+        )
+    if not product.thresholds.is_noop:
+        chain.append(steps.reset_margin(first_index + len(chain) - 1, product.thresholds))
+    return chain
+
+
+def _product_steps(
+    product: ProductInput, first_index: int, grid: OrthoGrid, s: ProcessSettings, dem_dir: str
+) -> list[Step]:
+    chain: list[Step] = []
+    if product.orthoready is None:
+        chain = orthoready_steps(product, first_index, s)
+    source = product.orthoready if product.orthoready else first_index + len(chain) - 1
+    chain.append(
+        steps.orthorectification(
+            source,
+            grid,
+            gridspacing_m=s.gridspacing_m,
+            interpolator=s.interpolator,
+            dem_dir=dem_dir,
+            geoid=s.geoid,
+        )
+    )
+    return chain
+
+
+def group_chain(
+    products: Sequence[ProductInput],
+    tile: S2Tile,
+    settings: ProcessSettings,
+    *,
+    output_path: str,
+    dem_dir: str,
+) -> Chain:
+    """The in-memory chain producing one output from 1 or 2 products (pure).
+
+    Two products are orthorectified and merged by Synthetize in the same
+    pipeline: nothing is written between the steps.
+    """
+    if not products:
+        raise ValueError("a tile job needs at least one product")
+    grid = ortho_grid(tile, settings.resolution_m)
+    chain_steps: list[Step] = []
+    ortho_indices: list[int] = []
+    for product in products:
+        chain_steps += _product_steps(product, len(chain_steps), grid, settings, dem_dir)
+        ortho_indices.append(len(chain_steps) - 1)
+    if len(ortho_indices) > 1:
+        chain_steps.append(steps.first_nonzero(tuple(ortho_indices)))
+    return Chain(
+        tuple(chain_steps),
+        (Output(len(chain_steps) - 1, output_path),),
+        ram_mb=settings.ram_mb,
+        threads=settings.threads,
+    )

@@ -1,0 +1,57 @@
+"""The request's processing options as plain values, for the chain builders and the job."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from s1ops.config.request import S1Config
+from s1ops.outputs.quicklook import QuicklookSpec
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """The request's processing options, as plain values."""
+
+    calibration: str = "sigma"
+    remove_noise: bool = False
+    lower_signal_value: float = 1e-7
+    resolution_m: float = 10.0
+    gridspacing_m: float = 40.0
+    interpolator: str = "nn"
+    override_azimuth_cut: bool | None = None
+    geoid: str | None = None
+    ram_mb: int = 4096
+    threads: int = 1
+    with_mask: bool = False
+    dem_info: str = ""
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
+    quicklook: QuicklookSpec | None = None
+    # S1Tiling's --cache-before-ortho: calibrated + cut images kept as files here.
+    orthoready_dir: str | None = None
+    cache_dem_by: str = "symlink"  # or copy
+    work_dir: str | None = None  # [Paths] tmp: per-job DEM folders live here
+
+
+def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
+    p, q = cfg.processing, cfg.quicklook
+    quicklook = QuicklookSpec(q.format, q.width_px, q.db_min, q.db_max)
+    return ProcessSettings(
+        calibration=p.calibration,
+        remove_noise=p.remove_thermal_noise,
+        lower_signal_value=p.lower_signal_value,
+        resolution_m=p.resolution_m,
+        gridspacing_m=p.gridspacing_m,
+        interpolator=p.interpolation,
+        override_azimuth_cut=p.override_azimuth_cut_threshold_to,
+        geoid=str(cfg.paths.geoid_file) if cfg.paths.geoid_file else None,
+        ram_mb=p.ram_per_process_mb,
+        threads=p.nb_otb_threads,
+        with_mask=cfg.mask.generate_border_mask,
+        dem_info=cfg.paths.dem_info,
+        extra_tags=dict(cfg.metadata),
+        quicklook=quicklook if q.generate_quicklook else None,
+        orthoready_dir=str(cfg.paths.tmp / "S1") if cache_before_ortho else None,
+        cache_dem_by=p.cache_dem_by,
+        work_dir=str(cfg.paths.tmp),
+    )

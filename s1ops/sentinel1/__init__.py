@@ -1,0 +1,1 @@
+"""Sentinel-1 inputs: product ids and file names, catalogue records, SAFE reading."""

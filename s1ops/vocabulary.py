@@ -1,0 +1,27 @@
+"""Words and numbers shared by every stage, each defined once.
+
+S1Tiling's own vocabulary where it has one (calibrations, orbit directions,
+tag date formats); ESA's where the data define it (polarisations, orbits).
+"""
+
+from __future__ import annotations
+
+# Polarisations of Sentinel-1 IW GRD channels, as they appear in file names.
+POLARISATIONS = ("vv", "vh", "hh", "hv")
+# Orbit directions as S1Tiling writes them in names and tags.
+ORBIT_DIRECTIONS = ("ASC", "DES")
+# Calibrations OTB's SARCalibration produces (its `lut` values); S1Tiling's
+# normlim and gamma_naught_rtc need terrain geometry s1ops does not compute.
+CALIBRATIONS = ("sigma", "beta", "gamma", "dn")
+# Orbits in Sentinel-1's 12-day repeat cycle: relative orbits run 1..175.
+ORBITS_PER_CYCLE = 175
+# IMAGE_TYPE tag values of S1Tiling's images and border masks.
+IMAGE_TYPES = ("BACKSCATTERING", "MASK")
+# S1Tiling stamps acquisition times 'YYYY:MM:DDThh:mm:ssZ' (UTC) and
+# TIFFTAG_DATETIME in the TIFF 6 'YYYY:MM:DD hh:mm:ss' form.
+ACQUISITION_FORMAT = "%Y:%m:%dT%H:%M:%SZ"
+TIFF_DATETIME_FORMAT = "%Y:%m:%d %H:%M:%S"
+# S1Tiling's border-mask smoothing: opening by a ball of radius 5 pixels.
+MASK_RADIUS_PX = 5
+# S1Tiling keeps the 1000 most recent products in its S1 cache.
+DEFAULT_CACHE_KEEP = 1000

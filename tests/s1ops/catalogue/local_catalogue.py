@@ -1,0 +1,105 @@
+"""A local STAC catalogue, its eodag config and request files for the download tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from s1ops.catalogue.fetch import DownloadPolicy
+from s1ops.catalogue.gateway import EodagSource
+from s1ops.testing.eodag_provider import write_provider_config
+from s1ops.testing.stac_server import serve_catalogue
+from tests.s1ops.testing.minimal_safe import build_zip
+
+PROVIDER = "s1ops_dl_test"
+# Real consecutive products over tile 33NWB (relative orbit 7, descending).
+P1 = "S1A_IW_GRDH_1SDV_20200108T044150_20200108T044215_030704_038506_C7F5"
+P1_COORDS = "1.137156,14.233953 0.660935,16.461103 2.173307,16.775520 2.645077,14.545785"
+P2 = "S1A_IW_GRDH_1SDV_20200108T044215_20200108T044240_030704_038506_D953"
+P2_COORDS = "-0.370174,13.917268 -0.851051,16.143845 0.660845,16.461084 1.137179,14.233407"
+# Same place twelve days later, ascending on another orbit (for filters).
+P3 = "S1A_IW_GRDH_1SDV_20200120T174150_20200120T174215_030886_038C0A_AB12"
+MISSING = "S1A_IW_GRDH_1SDV_20200108T044150_20200108T044215_030704_038506_0000"
+# Small pauses: the tests exercise the retries, not the waiting.
+FAST = DownloadPolicy(attempts=3, backoff_s=0.01, wait_s=0.1, timeout_s=0.0)
+
+
+@pytest.fixture(scope="session")
+def products(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("catalogue")
+    build_zip(folder, P1, P1_COORDS, image_bytes=200_000)
+    build_zip(folder, P2, P2_COORDS)
+    build_zip(folder, P3, P1_COORDS, relative_orbit=117, orbit_pass="ASCENDING")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def server(products: Path):
+    with serve_catalogue(products) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _no_failures(request):
+    if "server" in request.fixturenames:
+        request.getfixturevalue("server").catalogue.clear_failures()
+
+
+@pytest.fixture(scope="session")
+def eodag_dir(server, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared [Paths] tmp: one eodag gateway per test session."""
+    root = tmp_path_factory.mktemp("s1ops-tmp")
+    write_provider_config(server.url, root / "eodag-user.yml", PROVIDER)
+    saved = {k: v for k, v in os.environ.items() if k.startswith("EODAG")}
+    yield root
+    for key in [k for k in os.environ if k.startswith("EODAG")]:
+        del os.environ[key]
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def source(eodag_dir: Path) -> EodagSource:
+    return EodagSource(PROVIDER, eodag_dir / "eodag", eodag_dir / "eodag-user.yml")
+
+
+def write_request(tmp_path: Path, eodag_dir: Path, s1_images: Path, **extra: str) -> Path:
+    """A request file using the session's eodag config and ``s1_images``."""
+    lines = "\n".join(f"{key} : {value}" for key, value in extra.items())
+    cfg = tmp_path / "S1Processor.cfg"
+    cfg.write_text(
+        f"""[Paths]
+output : {tmp_path / "out"}
+s1_images : {s1_images}
+dem_dir : {tmp_path / "dem"}
+tmp : {eodag_dir}
+
+[DataSource]
+download : True
+eodag_config : {eodag_dir / "eodag-user.yml"}
+polarisation : VV VH
+first_date : 2020-01-01
+last_date : 2020-01-31
+{lines}
+
+[Processing]
+calibration : sigma
+tiles : 33NWB
+"""
+    )
+    return cfg
+
+
+def assert_clean(cache: Path) -> None:
+    """Nothing but whole SAFE folders and our bookkeeping folders in the cache."""
+    leftovers = [
+        p.relative_to(cache)
+        for p in cache.rglob("*")
+        if p.name == ".downloaded" or p.suffix == ".zip"
+    ]
+    assert leftovers == []
+    partial = cache / ".partial"
+    assert not partial.exists() or list(partial.iterdir()) == []
+    for entry in cache.iterdir():
+        assert entry.name in (".locks", ".partial") or (entry / "manifest.safe").is_file()
