@@ -1,12 +1,14 @@
 # The two commands a new user needs: `make demo` and `make test`.
 SHELL := /bin/bash
 VENV := .venv
+SOURCES := s1ops plugins dags tests bench scripts
 
-.PHONY: setup test lint demo bench help image
+.PHONY: setup test test-fast lint demo bench help image
 
 help:
 	@echo "make demo   set up what is missing, then run the demo end to end"
 	@echo "make test   set up what is missing, then run the whole test suite"
+	@echo "make test-fast  lint, then the tests needing no OTB, Airflow, engine nor slow fixture"
 	@echo "make setup  Debian packages, OTB's Python module, test data, .venv (idempotent)"
 	@echo "make image  the s1ops Docker image (starts a private engine if none answers)"
 
@@ -16,9 +18,15 @@ setup:
 test: setup
 	@bash scripts/test.sh
 
+# The fast layer (tests/conftest.py marks it `fast`): under a minute, for every change.
+test-fast: setup
+	@$(VENV)/bin/ruff check $(SOURCES)
+	@$(VENV)/bin/ruff format --check $(SOURCES)
+	@LC_NUMERIC=C $(VENV)/bin/python -m pytest -m fast -q
+
 lint:
-	@$(VENV)/bin/ruff check s1ops plugins dags tests bench scripts
-	@$(VENV)/bin/ruff format --check s1ops plugins dags tests bench scripts
+	@$(VENV)/bin/ruff check $(SOURCES)
+	@$(VENV)/bin/ruff format --check $(SOURCES)
 
 image: setup
 	@bash scripts/docker-image.sh

@@ -65,30 +65,25 @@ def products(work: Path, scale: int) -> list[Path]:
 
 
 def write_config(work: Path, resolution: int, out: str, tile: str) -> Path:
-    cfg = work / f"{out}.cfg"
-    cfg.write_text(
-        f"""[Paths]
-output : {work}/{out}
-s1_images : {work}/s1
-dem_dir : {work}/dem
-geoid_file : {REPO}/.cache/otb-data/Input/DEM/egm96.grd
-tmp : {work}/tmp
-[DataSource]
-first_date : 2020-01-08
-last_date : 2020-01-08
-polarisation : VV VH
-[Mask]
-generate_border_mask : True
-[Processing]
-calibration : sigma
-tiles : {tile}
-output_spatial_resolution : {resolution}
-orthorectification_gridspacing : {4 * resolution}
-ram_per_process : 4096
-nb_otb_threads : 1
-"""
+    from s1ops.testing.request_file import RequestPaths, write_request
+    from s1ops.testing.synth_safe import GEOID_SUBPATH, default_template_dir
+
+    paths = RequestPaths(
+        work / out, work / "s1", work / "dem", work / "tmp", default_template_dir() / GEOID_SUBPATH
     )
-    return cfg
+    return write_request(
+        work / f"{out}.cfg",
+        paths,
+        tiles=tile,
+        data_source={"first_date": START.date(), "last_date": START.date()},
+        mask={"generate_border_mask": True},
+        processing={
+            "output_spatial_resolution": resolution,
+            "orthorectification_gridspacing": 4 * resolution,
+            "ram_per_process": 4096,
+            "nb_otb_threads": 1,
+        },
+    )
 
 
 class TreeSampler:

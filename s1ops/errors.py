@@ -7,6 +7,8 @@ them into fail / skip / retry / exit codes.
 
 from __future__ import annotations
 
+import reprlib
+
 
 class S1OpsError(Exception):
     """Root of every error raised on purpose by s1ops."""
@@ -198,3 +200,56 @@ class RunParamsError(S1OpsError, ValueError):
         self.value = value
         self.expected = expected
         super().__init__(f"run parameter {param} = {value!r}: {expected}")
+
+
+class ContractError(S1OpsError, ValueError):
+    """A document crossing a process boundary (XCom, ``--job`` JSON, a trigger event) is malformed.
+
+    ``contract`` names the type (``TileJob``, or ``PlanResult.jobs[2] TileJob`` inside
+    another), ``field`` the bad field (None for the document itself).
+    """
+
+    def __init__(
+        self,
+        contract: str,
+        field: str | None,
+        value: object,
+        expected: str,
+        *,
+        missing: bool = False,
+    ) -> None:
+        self.contract = contract
+        self.field = field
+        self.value = value
+        self.expected = expected
+        self.missing = missing
+        where = contract if field is None else f"{contract}.{field}"
+        # A whole plan can be the bad value: keep the message readable.
+        shown = reprlib.repr(value)
+        what = "is missing" if missing else f"= {shown}"
+        super().__init__(f"{where} {what}: expected {expected}")
+
+
+class ProductsNotOnDiskError(S1OpsError):
+    """A tile job's products are not all in the S1 cache: download them, or wait for a later run."""
+
+    def __init__(self, job_id: str, missing: tuple[str, ...], s1_images: str) -> None:
+        self.job_id = job_id
+        self.missing = missing
+        self.s1_images = s1_images
+        super().__init__(
+            f"job {job_id}: product(s) {', '.join(missing)} not on disk in {s1_images} "
+            "([Paths] s1_images); download them first (a DAG run leaves the job to a later run)"
+        )
+
+
+class MaintenanceFailedError(S1OpsError):
+    """A maintenance run in which some parts stopped on an error (the others ran)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(
+            "maintenance part(s) failed: "
+            + "; ".join(f"{part}: {error}" for part, error in errors.items())
+            + " (the other parts ran: see the report)"
+        )

@@ -17,9 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
+
+from s1ops.testing.request_file import REQUEST_NAME, RequestPaths
+from s1ops.testing.request_file import write_request as write_request_file
 
 REPO = Path(__file__).resolve().parents[1]
 _MARK = "S1OPS_TEST_AIRFLOW_HOME"
@@ -97,38 +101,20 @@ def write_request(
     folder: Path, dem_dir: Path, eodag_config: Path, *, tiles: str = TILE, **airflow: object
 ) -> Path:
     """A request file for ``tiles`` at 100 m (a tile in a second or two), download on."""
-    settings = {"poke_interval_s": 1, "retries": 0, "lookback_days": 3, **airflow}
-    section = "\n".join(f"{key} : {value}" for key, value in settings.items())
-    path = folder / "S1Processor.cfg"
-    path.write_text(
-        f"""[Paths]
-output : {folder / "out"}
-s1_images : {folder / "s1"}
-dem_dir : {dem_dir}
-geoid_file : {GEOID}
-tmp : {folder / "tmp"}
-
-[DataSource]
-download : True
-eodag_config : {eodag_config}
-first_date : 2015-12-01
-last_date : 2015-12-31
-polarisation : VV VH
-
-[Mask]
-generate_border_mask : True
-
-[Processing]
-calibration : sigma
-tiles : {tiles}
-output_spatial_resolution : 100
-orthorectification_gridspacing : 400
-
-[Airflow]
-{section}
-"""
+    return write_request_file(
+        folder / REQUEST_NAME,
+        RequestPaths(folder / "out", folder / "s1", dem_dir, folder / "tmp", GEOID),
+        tiles=tiles,
+        data_source={
+            "download": True,
+            "eodag_config": eodag_config,
+            "first_date": date(2015, 12, 1),
+            "last_date": date(2015, 12, 31),
+        },
+        mask={"generate_border_mask": True},
+        processing={"output_spatial_resolution": 100, "orthorectification_gridspacing": 400},
+        airflow={"poke_interval_s": 1, "retries": 0, "lookback_days": 3, **airflow},
     )
-    return path
 
 
 def load_dags(config_path: Path) -> dict[str, object]:

@@ -1,7 +1,11 @@
-"""Shared fixtures: where OTB's test data is, whether OTB may be missing, Airflow's.
+"""Shared fixtures (OTB's test data, OTB itself, Airflow's) and the fast layer's marking.
 
 Tests that need OTB fail (never skip) when CI is set and OTB is absent: a
 green CI must mean the real processing ran.
+
+Tests needing neither OTB, Airflow, a container engine nor a slow fixture are
+marked ``fast`` here at collection (the rules: tests/fast_layer.py);
+``pytest -m fast`` (``make test-fast``) runs them in under a minute.
 """
 
 from __future__ import annotations
@@ -11,11 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from s1ops.testing.synth_safe import default_template_dir
+from tests import fast_layer
+
 # The Airflow environment and fixtures (set before any test module imports Airflow).
 pytest_plugins = ["tests.airflow_session"]
 
-REPO = Path(__file__).resolve().parents[1]
-OTB_DATA = Path(os.environ.get("S1OPS_OTB_DATA", REPO / ".cache" / "otb-data"))
+# $S1OPS_OTB_DATA or .cache/otb-data: the folder synthetic products are made from too.
+OTB_DATA = default_template_dir()
+FAST = "fast"
 
 
 def _otb_importable() -> bool:
@@ -43,3 +51,23 @@ def otb() -> None:
         if os.environ.get("CI"):
             pytest.fail("otbApplication cannot be imported: run `make setup`")
         pytest.skip("otbApplication not importable")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With ``-m fast``, leave out the files no fast test can be in (and Airflow's import)."""
+    if config.getoption("markexpr") == FAST and fast_layer.never_fast(collection_path):
+        return True
+    return None  # pytest's own rules decide
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the fast layer's tests ``fast``."""
+    for item in items:
+        fast = fast_layer.is_fast(
+            Path(item.path),
+            set(getattr(item, "fixturenames", ())),
+            lambda name, item=item: item.get_closest_marker(name) is not None,
+            getattr(item, "function", None),
+        )
+        if fast:
+            item.add_marker(pytest.mark.fast)

@@ -36,6 +36,12 @@ class ChildResult:
         """The last stdout line, parsed."""
         return json.loads(self.last_line)
 
+    @property
+    def last_error(self) -> str:
+        """The last stderr line (the CLI prints its error there last), or ''."""
+        lines = self.stderr_tail.strip().splitlines()
+        return lines[-1] if lines else ""
+
 
 class S1opsChild:
     """One ``python -m s1ops ...`` run at a time; ``kill`` stops it (from ``on_kill``)."""

@@ -3,8 +3,10 @@
 Every folder the job touches is bind-mounted at its host path, so the request
 file and the job JSON (from ``select``) mean the same inside the container:
 the products, the DEM, the geoid's folder and the request file's folder
-read-only; the output and temporary folders read-write. The container runs
-with the worker's uid and gid, so its outputs belong to the same user as the
+read-only; the output and temporary folders read-write, and the S1 cache's
+lock folder too (``s1ops process`` leases the job's products there, the
+products themselves staying read-only). The container runs with the worker's
+uid and gid, so its outputs and lock files belong to the same user as the
 local runner's, and without network (processing needs none).
 
 The task's XCom is the container's last log line: the JobResult JSON that
@@ -40,21 +42,29 @@ def _bind(folder: str, *, read_only: bool) -> Any:
     return Mount(target=folder, source=folder, type="bind", read_only=read_only)
 
 
+def _written(cfg: Any) -> list[Path]:
+    """The folders the container writes: outputs, temporary files, the products' leases."""
+    from s1ops.cache.layout import LOCKS_DIR, CacheLayout
+
+    paths = cfg.paths
+    return [paths.output, paths.tmp, CacheLayout.of(paths.s1_images).root / LOCKS_DIR]
+
+
 def process_mounts(cfg: Any, config_path: str | Path) -> list[Any]:
     """Bind mounts for ``s1ops process`` on ``cfg`` (a loaded request file).
 
     A folder both read and written (e.g. tmp inside the S1 cache) is mounted
-    once, read-write.
+    once, read-write. A folder is mounted before the ones inside it, so the
+    lock folder is writable inside the read-only S1 cache.
     """
     paths = cfg.paths
-    written = {_folder(p) for p in (paths.output, paths.tmp)}
+    written = {_folder(p) for p in _written(cfg)}
     read = [paths.s1_images, paths.dem_dir, Path(_folder(config_path)).parent]
     if paths.geoid_file is not None:
         read.append(Path(_folder(paths.geoid_file)).parent)
     read_only = {_folder(p) for p in read} - written
-    return [_bind(p, read_only=False) for p in sorted(written)] + [
-        _bind(p, read_only=True) for p in sorted(read_only)
-    ]
+    # In path order, a folder before the ones inside it (the engine sorts them too).
+    return [_bind(p, read_only=p in read_only) for p in sorted(written | read_only)]
 
 
 def make_written_folders(cfg: Any) -> None:
@@ -63,7 +73,7 @@ def make_written_folders(cfg: Any) -> None:
     Docker would create a missing one itself, owned by root, where the
     worker's uid cannot write. Done at run time, not when the DAG is parsed.
     """
-    for folder in (cfg.paths.output, cfg.paths.tmp):
+    for folder in _written(cfg):
         Path(folder).mkdir(parents=True, exist_ok=True)
 
 

@@ -20,12 +20,7 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TaskGroup, Trigge
 
 from s1ops_airflow.docker_runner import docker_process_kwargs
 from s1ops_airflow.operators.fetch import FetchProductOperator
-from s1ops_airflow.operators.maintenance import (
-    CleanDownloadsOperator,
-    CleanTemporaryOperator,
-    MaintenanceReportOperator,
-    PurgeCacheOperator,
-)
+from s1ops_airflow.operators.maintenance import MaintenanceOperator
 from s1ops_airflow.operators.plan import PlanTileOperator, SelectJobsOperator
 from s1ops_airflow.operators.process import ProcessJobOperator
 from s1ops_airflow.operators.publish import PublishTileOperator, tile_asset
@@ -37,6 +32,7 @@ CONFIG_ENV = "S1OPS_CONFIG"
 DAG_PREFIX = "s1tiling_"
 MAINTENANCE_DAG_ID = "s1tiling_maintenance"
 MAINTENANCE_SCHEDULE = "0 3 * * *"  # daily, after the tiles' midnight runs
+MAINTENANCE_TASK_ID = "maintenance"
 MAX_RETRY_DELAY = timedelta(hours=2)
 
 
@@ -68,9 +64,15 @@ def run_params(cfg: S1Config) -> dict[str, Param]:
 
 
 def _process(cfg: S1Config, config_path: str, select: SelectJobsOperator) -> Any:
+    """The mapped ``process`` task over ``select``'s jobs: the one place the runner is chosen.
+
+    Both runners take the same ``job`` and ``force`` from ``select`` and run
+    the same ``s1ops process`` command, in a child process or in the image.
+    """
     af = cfg.airflow
     common: dict[str, Any] = {
         "task_id": "process",
+        "config_path": config_path,
         "pool": af.otb_pool,
         "retries": af.retries,
         "retry_delay": timedelta(seconds=af.retry_delay_s),
@@ -79,15 +81,11 @@ def _process(cfg: S1Config, config_path: str, select: SelectJobsOperator) -> Any
         "execution_timeout": timedelta(minutes=af.execution_timeout_min),
     }
     if af.runner == "docker":
-        from s1ops_airflow.operators.docker_process import LeasedDockerOperator
+        from s1ops_airflow.operators.docker_process import DockerProcessJobOperator
 
         kwargs = docker_process_kwargs(cfg, config_path)
-        return LeasedDockerOperator.partial(
-            **common, **kwargs, config_path=config_path
-        ).expand_kwargs(select.output)
-    return ProcessJobOperator.partial(**common, config_path=config_path).expand_kwargs(
-        select.output
-    )
+        return DockerProcessJobOperator.partial(**common, **kwargs).expand_kwargs(select.output)
+    return ProcessJobOperator.partial(**common).expand_kwargs(select.output)
 
 
 def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
@@ -122,7 +120,6 @@ def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
                     task_id="select",
                     config_path=config_path,
                     polarisation=pol,
-                    runner=af.runner,
                     trigger_rule=TriggerRule.ALL_DONE,
                 )
                 plan >> select
@@ -153,17 +150,10 @@ def maintenance_dag(cfg: S1Config, config_path: str) -> DAG:
         catchup=False,
         max_active_runs=1,
         tags=["s1ops", "maintenance"],
-        doc_md="Purge the S1 cache, delete temporary files and stale download records.",
+        doc_md="Purge the S1 cache, delete what nothing needs any more: what "
+        f"`s1ops maintenance {config_path}` runs.",
     ) as dag:
-        tasks = [
-            PurgeCacheOperator(task_id="purge_s1_cache", config_path=config_path),
-            CleanTemporaryOperator(task_id="clean_temporary", config_path=config_path),
-            CleanDownloadsOperator(task_id="clean_download_records", config_path=config_path),
-        ]
-        report = MaintenanceReportOperator(
-            task_id="report", task_ids=[t.task_id for t in tasks], trigger_rule=TriggerRule.ALL_DONE
-        )
-        tasks >> report
+        MaintenanceOperator(task_id=MAINTENANCE_TASK_ID, config_path=config_path)
     return dag
 
 

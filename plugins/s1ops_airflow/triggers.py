@@ -1,5 +1,8 @@
 """The trigger that waits for an S1 product to become downloadable, in the triggerer.
 
+Its events carry the product's ``Availability`` (``to_dict``) to the
+``fetch`` task, which reads it back with ``Availability.from_dict``.
+
 ``product_status`` answers at once (a search by id, ~25 ms on loopback) and
 orders an offline product; it is synchronous (eodag), so it runs in a
 thread, one check at a time per triggerer (eodag's gateway is shared).
@@ -11,9 +14,12 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+if TYPE_CHECKING:
+    from s1ops.catalogue.search import Availability
 
 READY = "ready"
 TIMEOUT = "timeout"
@@ -21,16 +27,15 @@ ERROR = "error"
 _CHECK_LOCK = threading.Lock()
 
 
-def check_product(config_path: str, product_id: str) -> dict[str, Any]:
-    """The product's availability now (``Availability.to_dict()``); orders it if offline."""
+def check_product(config_path: str, product_id: str) -> Availability:
+    """The product's availability now; orders it if offline."""
     from s1ops.catalogue.gateway import source_from_config
     from s1ops.catalogue.search import product_status
     from s1ops.config.request import load_config
 
     cfg = load_config(config_path)
     with _CHECK_LOCK:
-        status = product_status(source_from_config(cfg), product_id, cfg.paths.s1_images)
-    return status.to_dict()
+        return product_status(source_from_config(cfg), product_id, cfg.paths.s1_images)
 
 
 class ProductAvailableTrigger(BaseTrigger):
@@ -76,28 +81,30 @@ class ProductAvailableTrigger(BaseTrigger):
         polls = 0
         while True:
             polls += 1
+            found: Availability | None = None
             try:
                 found = await asyncio.to_thread(check_product, self.config_path, self.product_id)
             except (DownloadFailedError, QuotaError) as exc:
                 # Transient: the catalogue is down or throttling; ask again later.
                 self.log.warning("%s: status check failed, will retry: %s", self.product_id, exc)
-                found = {"status": "unknown", "ready": False}
             except S1OpsError as exc:
                 yield self._event(ERROR, message=str(exc), polls=polls)
                 return
-            if found.get("ready"):
-                yield self._event(READY, availability=found["status"], polls=polls)
+            # The event carries the Availability (to_dict): Availability.from_dict reads it.
+            availability = None if found is None else found.to_dict()
+            if found is not None and found.ready:
+                yield self._event(READY, availability=availability, polls=polls)
                 return
-            if found.get("status") == "failed":
-                yield self._event(ERROR, message=f"catalogue says {found}", polls=polls)
+            if found is not None and found.status == "failed":
+                yield self._event(ERROR, message=f"catalogue says {availability}", polls=polls)
                 return
             if self._expired():
-                yield self._event(TIMEOUT, availability=found.get("status"), polls=polls)
+                yield self._event(TIMEOUT, availability=availability, polls=polls)
                 return
             self.log.info(
                 "%s is %s (poll %d); next check in %.0f s",
                 self.product_id,
-                found.get("status"),
+                "unknown" if found is None else found.status,
                 polls,
                 self.poke_interval_s,
             )

@@ -1,7 +1,7 @@
 """Per-product locks in the S1 cache: one download at a time, leases while processing.
 
-Every product has a lock file ``{s1_images}/.locks/{id}.lock`` (never
-deleted: removing a lock file others may hold breaks the lock). A download
+Every product has a lock file, ``CacheLayout.lock_file`` (never deleted:
+removing a lock file others may hold breaks the lock). A download
 holds it exclusively; a job reading the product holds it shared
 (``hold_products``); the purge takes it exclusively without waiting and
 skips the product when it cannot. ``flock`` locks are released by the
@@ -21,11 +21,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from s1ops.cache.layout import CacheLayout
 from s1ops.errors import S1OpsError
 
 log = logging.getLogger(__name__)
 
-LOCKS_DIR = ".locks"
 _POLL_S = 0.05
 
 
@@ -36,11 +36,6 @@ class LockTimeoutError(S1OpsError):
         self.path = path
         self.timeout_s = timeout_s
         super().__init__(f"lock {path} still held by another process after {timeout_s:g} s")
-
-
-def lock_path(s1_images: str | Path, product_id: str) -> Path:
-    """The lock file of ``product_id`` in the cache."""
-    return Path(s1_images) / LOCKS_DIR / f"{product_id}.lock"
 
 
 def _open(path: Path) -> int:
@@ -73,7 +68,7 @@ def product_lock(
 
     ``timeout_s=None`` waits as long as it takes.
     """
-    path = lock_path(s1_images, product_id)
+    path = CacheLayout.of(s1_images).lock_file(product_id)
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     fd = try_lock(path, shared=shared)
     if fd is None:
@@ -104,3 +99,18 @@ def hold_products(
                 product_lock(s1_images, product_id, shared=True, timeout_s=timeout_s)
             )
         yield
+
+
+def product_in_use(s1_images: str | Path, product_id: str) -> bool:
+    """Whether a process holds the product's lock now (a download writing it, a job's lease).
+
+    Answers without creating the lock file: a product never locked is not in use.
+    """
+    path = CacheLayout.of(s1_images).lock_file(product_id)
+    if not path.is_file():
+        return False
+    fd = try_lock(path)
+    if fd is None:
+        return True
+    release(fd)
+    return False

@@ -5,8 +5,9 @@ into the cache; a zip's own mtime for zipped products put there by hand).
 The purge keeps the ``keep`` most recent products and deletes the others,
 except those a job holds (``locks.hold_products``) or a download is writing:
 it takes each victim's lock without waiting and skips it when taken.
-A victim is first renamed out of the cache, so a scan never sees it half
-deleted.
+A victim is first renamed out of the cache (into ``CacheLayout.trash_dir``),
+so a scan never sees it half deleted. Only products directly in the cache
+are purged (``CacheLayout.top_level_products``), not those one level down.
 """
 
 from __future__ import annotations
@@ -18,14 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from s1ops.cache.locks import lock_path, release, try_lock
-from s1ops.errors import ProductNameError
-from s1ops.sentinel1.ids import ProductId
+from s1ops.cache.layout import CacheLayout
+from s1ops.cache.locks import release, try_lock
 from s1ops.vocabulary import DEFAULT_CACHE_KEEP
 
 log = logging.getLogger(__name__)
-
-TRASH_DIR = ".trash"
 
 
 @dataclass(frozen=True)
@@ -38,13 +36,36 @@ class CachedProduct:
 
 
 @dataclass(frozen=True)
+class PurgedProduct:
+    """A product the purge deleted (or, in a dry run, would delete)."""
+
+    product_id: str
+    path: Path
+    size_bytes: int
+
+
+@dataclass(frozen=True)
 class PurgeReport:
-    """What a purge did."""
+    """What a purge did: ids kept, products deleted, products held (with their paths)."""
 
     kept: tuple[str, ...]
-    deleted: tuple[str, ...]
-    held: tuple[str, ...]  # over the limit, but held by a job: not deleted
-    freed_bytes: int
+    purged: tuple[PurgedProduct, ...]
+    held_products: tuple[CachedProduct, ...]  # over the limit, but held by a job: not deleted
+
+    @property
+    def deleted(self) -> tuple[str, ...]:
+        """Ids of the products deleted."""
+        return tuple(p.product_id for p in self.purged)
+
+    @property
+    def held(self) -> tuple[str, ...]:
+        """Ids of the products over the limit a job or a download holds."""
+        return tuple(p.product_id for p in self.held_products)
+
+    @property
+    def freed_bytes(self) -> int:
+        """Bytes deleted."""
+        return sum(p.size_bytes for p in self.purged)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -57,23 +78,11 @@ class PurgeReport:
 
 
 def cached_products(s1_images: str | Path) -> list[CachedProduct]:
-    """Products in the cache, most recent download first (hidden entries skipped)."""
-    root = Path(s1_images)
-    if not root.is_dir():
-        return []
-    found: list[CachedProduct] = []
-    for entry in root.iterdir():
-        if entry.name.startswith("."):
-            continue
-        is_safe = entry.suffix == ".SAFE" and entry.is_dir()
-        is_zip = entry.suffix == ".zip" and entry.is_file()
-        if not (is_safe or is_zip):
-            continue
-        try:
-            pid = ProductId.parse(entry.name).format()
-        except ProductNameError:
-            continue
-        found.append(CachedProduct(pid, entry, entry.stat().st_mtime))
+    """Products directly in the cache, most recent download first."""
+    found = [
+        CachedProduct(product_id, path, path.stat().st_mtime)
+        for product_id, path in CacheLayout.of(s1_images).top_level_products()
+    ]
     return sorted(found, key=lambda p: (-p.downloaded_at, p.product_id))
 
 
@@ -83,11 +92,10 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def _delete(root: Path, product: CachedProduct) -> int:
+def _delete(layout: CacheLayout, product: CachedProduct) -> int:
     size = _size(product.path)
-    trash = root / TRASH_DIR
-    trash.mkdir(exist_ok=True)
-    doomed = trash / f"{product.path.name}.{os.getpid()}"
+    doomed = layout.trash_path(product.path)
+    doomed.parent.mkdir(exist_ok=True)
     os.replace(product.path, doomed)
     if doomed.is_dir():
         shutil.rmtree(doomed)
@@ -105,31 +113,29 @@ def purge_cache(
     """
     if keep < 0:
         raise ValueError(f"keep={keep}: must be >= 0")
-    root = Path(s1_images)
-    products = cached_products(root)
+    layout = CacheLayout.of(s1_images)
+    products = cached_products(layout.root)
     kept = [p.product_id for p in products[:keep]]
-    deleted: list[str] = []
-    held: list[str] = []
-    freed = 0
+    purged: list[PurgedProduct] = []
+    held: list[CachedProduct] = []
     for product in products[keep:]:
-        fd = try_lock(lock_path(root, product.product_id))
+        fd = try_lock(layout.lock_file(product.product_id))
         if fd is None:
-            held.append(product.product_id)
+            held.append(product)
             continue
         try:
-            if dry_run:
-                freed += _size(product.path)
-            else:
-                freed += _delete(root, product)
-            deleted.append(product.product_id)
+            size = _size(product.path) if dry_run else _delete(layout, product)
+            purged.append(PurgedProduct(product.product_id, product.path, size))
         finally:
             release(fd)
+    report = PurgeReport(tuple(kept), tuple(purged), tuple(held))
     log.info(
-        "purge of %s: kept %d, deleted %d (%d bytes), %d held",
-        root,
+        "purge of %s: kept %d, %s %d (%d bytes), %d held",
+        layout.root,
         len(kept),
-        len(deleted),
-        freed,
+        "would delete" if dry_run else "deleted",
+        len(purged),
+        report.freed_bytes,
         len(held),
     )
-    return PurgeReport(tuple(kept), tuple(deleted), tuple(held), freed)
+    return report

@@ -1,12 +1,16 @@
 """Download one product into the S1 cache: locked, verified, moved into place atomically.
 
-The cache (``[Paths] s1_images``) only ever holds whole products:
-``{s1_images}/{id}.SAFE`` appears by one ``os.replace`` of a folder
-extracted from a verified zip. eodag downloads into
-``{s1_images}/.partial/{id}/`` (same filesystem, so the move is a rename),
+The cache (``[Paths] s1_images``, laid out by ``s1ops.cache.layout``) only
+ever holds whole products: ``{id}.SAFE`` appears by one ``os.replace`` of a
+folder extracted from a verified zip. eodag downloads into the product's
+staging folder in the cache (same filesystem, so the move is a rename),
 with its own ``.downloaded/`` record there; the folder is removed after
 every attempt, so a false success eodag recorded (a truncated body, an HTML
 page) never makes the next attempt skip the download.
+
+A product already in the cache by ``CacheLayout.locate``'s rule (a SAFE
+folder, a zip put there by hand, either one level down) is not downloaded
+again: the path found is returned.
 
 While one process downloads a product it holds the product's lock; another
 asking for the same product waits, then finds it in place.
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from s1ops.cache.layout import CacheLayout
 from s1ops.cache.locks import product_lock
 from s1ops.catalogue.gateway import EodagSource
 from s1ops.catalogue.search import find_product
@@ -33,7 +38,6 @@ from s1ops.sentinel1.records import ProductRecord
 
 log = logging.getLogger(__name__)
 
-PARTIAL_DIR = ".partial"
 _MINUTE_S = 60.0  # eodag's wait and timeout are in minutes
 
 
@@ -54,12 +58,6 @@ class DownloadPolicy:
     lock_timeout_s: float | None = None
 
 
-def cached_safe(s1_images: str | Path, product_id: str) -> Path | None:
-    """The product's SAFE folder in the cache, if there."""
-    safe = Path(s1_images) / f"{product_id}.SAFE"
-    return safe if safe.is_dir() else None
-
-
 def _eodag_download(product: Any, staging: Path, policy: DownloadPolicy) -> Path:
     from eodag.utils import ProgressCallback
 
@@ -73,12 +71,12 @@ def _eodag_download(product: Any, staging: Path, policy: DownloadPolicy) -> Path
     return Path(path)
 
 
-def _attempt(source: EodagSource, pid: str, cache: Path, policy: DownloadPolicy) -> Path:
+def _attempt(source: EodagSource, pid: str, cache: CacheLayout, policy: DownloadPolicy) -> Path:
     """One search + download + verification + move; raises on any failure."""
     from eodag.utils.exceptions import EodagError
     from requests import RequestException
 
-    staging = cache / PARTIAL_DIR / pid
+    staging = cache.staging_dir(pid)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
@@ -97,7 +95,7 @@ def _attempt(source: EodagSource, pid: str, cache: Path, policy: DownloadPolicy)
         size = archive.stat().st_size
         verify_zip(archive, pid)
         safe = extract_safe(archive, pid, staging / "extract")
-        target = cache / f"{pid}.SAFE"
+        target = cache.safe_dir(pid)
         os.replace(safe, target)
         os.utime(target)  # the download time the purge sorts on
         log.info("downloaded %s (%d bytes) in %.1f s", pid, size, time.monotonic() - started)
@@ -121,7 +119,8 @@ def download_product(
     s1_images: str | Path,
     policy: DownloadPolicy | None = None,
 ) -> Path:
-    """The product's ``{s1_images}/{id}.SAFE``, downloaded and verified if not there yet.
+    """The product in the cache (``CacheLayout.locate``), else downloaded, verified and
+    placed as ``{id}.SAFE``.
 
     Raises ``ProductNotAvailableError`` (offline or staging: wait),
     ``DownloadAuthError``, ``QuotaError``, ``ProductNotFoundError`` at once;
@@ -130,20 +129,22 @@ def download_product(
     """
     policy = policy or DownloadPolicy()
     pid = product.name if isinstance(product, ProductRecord) else ProductId.parse(product).format()
-    cache = Path(s1_images)
-    found = cached_safe(cache, pid)
+    cache = CacheLayout.of(s1_images)
+    found = cache.locate(pid)
     if found is not None:
         return found
-    cache.mkdir(parents=True, exist_ok=True)
-    with product_lock(cache, pid, timeout_s=policy.lock_timeout_s):
-        found = cached_safe(cache, pid)
+    cache.root.mkdir(parents=True, exist_ok=True)
+    with product_lock(cache.root, pid, timeout_s=policy.lock_timeout_s):
+        found = cache.locate(pid)
         if found is not None:
             log.info("%s was downloaded by another process meanwhile", pid)
             return found
         return _download_locked(source, pid, cache, policy)
 
 
-def _download_locked(source: EodagSource, pid: str, cache: Path, policy: DownloadPolicy) -> Path:
+def _download_locked(
+    source: EodagSource, pid: str, cache: CacheLayout, policy: DownloadPolicy
+) -> Path:
     delay = policy.backoff_s
     last: ProductDownloadError | None = None
     for attempt in range(1, policy.attempts + 1):

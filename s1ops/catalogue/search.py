@@ -14,7 +14,7 @@ the order of an offline product. The Airflow sensor pokes it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from s1ops.cache.layout import CacheLayout
 from s1ops.catalogue.gateway import EODAG_COLLECTION, EodagSource, gateway
 from s1ops.catalogue.translate import translate, with_retries
+from s1ops.contracts import FieldReader
 from s1ops.errors import ProductNameError, ProductNotFoundError
 from s1ops.sentinel1.ids import ProductId
 from s1ops.sentinel1.records import ProductRecord
@@ -191,7 +193,11 @@ def find_product(
 
 @dataclass(frozen=True)
 class Availability:
-    """Where a product stands now; ``status`` is one of ``STATUSES``."""
+    """Where a product stands now; ``status`` is one of ``STATUSES``.
+
+    Crosses from the triggerer to the ``fetch`` task in the trigger's event
+    (``to_dict``/``from_dict``), and is what ``s1ops product status`` prints.
+    """
 
     product_id: str
     status: str
@@ -217,6 +223,20 @@ class Availability:
             "download_link": self.download_link,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Availability:
+        """Inverse of ``to_dict``, every field checked (``ready`` is derived and ignored)."""
+        f = FieldReader("Availability", data)
+        local = f.optional_text("local_path", default=None)
+        return cls(
+            product_id=f.text("product_id"),
+            status=f.text("status", choices=STATUSES),
+            order_placed=f.flag("order_placed", default=False),
+            detail=f.string("detail", default=""),
+            local_path=None if local is None else Path(local),
+            download_link=f.optional_text("download_link", default=None),
+        )
+
 
 def _place_order(product: Any, provider: str) -> str:
     """Order an offline product once, without waiting; returns a detail for the report."""
@@ -240,14 +260,16 @@ def product_status(
 ) -> Availability:
     """Whether ``product_id`` is on disk, online, staging, offline or failed — at once.
 
+    On disk means found by ``CacheLayout.locate`` in ``s1_images`` (a SAFE folder,
+    or a zip put there by hand, either one level down); ``local_path`` is where.
     An offline product whose provider supports ordering is ordered (the
     answer is then ``staging``). Never waits for staging.
     """
     pid = ProductId.parse(product_id).format()
     if s1_images is not None:
-        safe = Path(s1_images) / f"{pid}.SAFE"
-        if safe.is_dir():
-            return Availability(pid, "on_disk", local_path=safe)
+        found = CacheLayout.of(s1_images).locate(pid)
+        if found is not None:
+            return Availability(pid, "on_disk", local_path=found)
     product = find_product(source, pid)
     raw = str(product.properties.get("order:status") or "")
     link = product.properties.get("eodag:download_link")

@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from s1ops.cache.layout import CacheLayout, safe_name
 from s1ops.errors import CorruptProductError, SafeError
 
 # Little- and big-endian TIFF, and BigTIFF, magic numbers.
@@ -36,7 +37,7 @@ def locate_archive(path: Path, product_id: str) -> Path:
 
 
 def _check_members(archive: zipfile.ZipFile, product_id: str) -> str:
-    root = f"{product_id}.SAFE/"
+    root = f"{safe_name(product_id)}/"
     names = archive.namelist()
     for name in names:
         parts = PurePosixPath(name).parts
@@ -83,7 +84,11 @@ def verify_zip(zip_path: Path, product_id: str) -> None:
 
 
 def extract_safe(zip_path: Path, product_id: str, dest_dir: Path) -> Path:
-    """Extract the (verified) zip into ``dest_dir``; returns ``dest_dir/{id}.SAFE``."""
+    """Extract the (verified) zip into ``dest_dir``; returns its ``{id}.SAFE`` there.
+
+    ``dest_dir`` is laid out as a cache: the SAFE is where ``CacheLayout.safe_dir``
+    says, ready to be renamed into the real cache.
+    """
     if dest_dir.exists():
         shutil.rmtree(dest_dir)
     dest_dir.mkdir(parents=True)
@@ -92,7 +97,7 @@ def extract_safe(zip_path: Path, product_id: str, dest_dir: Path) -> Path:
             archive.extractall(dest_dir)
     except (zipfile.BadZipFile, zlib.error, OSError) as exc:
         raise CorruptProductError(product_id, f"extraction failed ({exc})") from exc
-    safe = dest_dir / f"{product_id}.SAFE"
+    safe = CacheLayout(dest_dir).safe_dir(product_id)
     if not (safe / "manifest.safe").is_file():
         raise CorruptProductError(product_id, f"extraction left no {safe.name}/manifest.safe")
     return safe

@@ -2,7 +2,8 @@
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; the
 module sets ``func`` on its parser, a callable taking the parsed arguments and
-returning an exit code.
+returning an exit code. An s1ops error is printed on stderr and exits with its
+code from ``s1ops.exit_codes`` (the table of every code).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from s1ops.errors import S1OpsError
+from s1ops.exit_codes import exit_code
 
 # Subcommand modules, imported lazily so `s1ops --help` stays fast and a
 # module that needs OTB does not break the others.
@@ -26,6 +28,7 @@ SUBCOMMAND_MODULES = (
     "s1ops.cli.synth_cmd",
     "s1ops.cli.catalogue_cmd",
     "s1ops.cli.download_cmd",
+    "s1ops.cli.maintenance_cmd",
 )
 
 log = logging.getLogger(__name__)
@@ -55,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except S1OpsError as exc:
         print(f"s1ops {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return exit_code(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

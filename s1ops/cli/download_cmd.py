@@ -8,18 +8,10 @@ the environment (``EODAG__<PROVIDER>__AUTH__CREDENTIALS__...``).
 Output is JSON on stdout; ``product download`` prints the SAFE path as the
 last line's ``safe`` (Airflow's DockerOperator keeps the last stdout line).
 
-Exit codes, for the Airflow layer to decide fail / retry / wait:
-
-==  =====================================================================
-0   done (``product status`` always exits 0 once it has an answer)
-2   bad input or configuration (any other s1ops error): fail
-66  product not found in the catalogue (EX_NOINPUT): fail
-69  quota exceeded, HTTP 429 (EX_UNAVAILABLE): back off, then retry
-74  transfer or catalogue failed, or the product was corrupt, after the
-    bounded retries (EX_IOERR): retry the task later
-75  product not downloadable yet, offline or staging (EX_TEMPFAIL): wait
-77  credentials refused (EX_NOPERM): fail now, fix the credentials
-==  =====================================================================
+Exit codes (``s1ops.exit_codes`` has the table): 0 done (``product status``
+always exits 0 once it has an answer), 2 bad input, 66 product not found, 69
+quota exceeded, 74 failed after retries, 75 not downloadable yet, 77
+credentials refused.
 """
 
 from __future__ import annotations
@@ -29,35 +21,6 @@ import json
 import sys
 from datetime import date
 from typing import Any
-
-from s1ops.errors import (
-    CorruptProductError,
-    DownloadAuthError,
-    DownloadFailedError,
-    ProductDownloadError,
-    ProductNotAvailableError,
-    ProductNotFoundError,
-    QuotaError,
-)
-
-EXIT_NOT_FOUND = 66
-EXIT_QUOTA = 69
-EXIT_FAILED = 74
-EXIT_NOT_YET = 75
-EXIT_AUTH = 77
-_EXIT_CODES: tuple[tuple[type[ProductDownloadError], int], ...] = (
-    (ProductNotFoundError, EXIT_NOT_FOUND),
-    (QuotaError, EXIT_QUOTA),
-    (CorruptProductError, EXIT_FAILED),
-    (DownloadFailedError, EXIT_FAILED),
-    (ProductNotAvailableError, EXIT_NOT_YET),
-    (DownloadAuthError, EXIT_AUTH),
-)
-
-
-def exit_code(error: ProductDownloadError) -> int:
-    """The exit code of a catalogue or download error (2 for an unknown kind)."""
-    return next((code for kind, code in _EXIT_CODES if isinstance(error, kind)), 2)
 
 
 def _day(text: str) -> date:
@@ -69,14 +32,6 @@ def _day(text: str) -> date:
 
 def _print(doc: Any) -> None:
     print(json.dumps(doc), flush=True)
-
-
-def _guarded(args: argparse.Namespace, run: Any) -> int:
-    try:
-        return int(run(args))
-    except ProductDownloadError as exc:
-        print(f"s1ops {args.command}: error: {exc}", file=sys.stderr)
-        return exit_code(exc)
 
 
 def _source(args: argparse.Namespace) -> Any:
@@ -137,8 +92,8 @@ def _register_product(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "product",
         help="availability of one product, or its download into [Paths] s1_images",
-        description="Check or download one Sentinel-1 product. Exit codes: see the module doc "
-        "(66 not found, 69 quota, 74 failed, 75 not available yet, 77 credentials).",
+        description="Check or download one Sentinel-1 product. Exit codes (s1ops.exit_codes): "
+        "66 not found, 69 quota, 74 failed, 75 not available yet, 77 credentials.",
     )
     actions = parser.add_subparsers(dest="product_command", required=True, metavar="ACTION")
     status = actions.add_parser(
@@ -147,7 +102,7 @@ def _register_product(subparsers: argparse._SubParsersAction) -> None:
     )
     _common(status)
     status.add_argument("product_id", metavar="PRODUCT_ID")
-    status.set_defaults(func=lambda a: _guarded(a, _status))
+    status.set_defaults(func=_status)
     download = actions.add_parser(
         "download", help="download, verify and place {id}.SAFE in the cache; prints its path"
     )
@@ -160,7 +115,7 @@ def _register_product(subparsers: argparse._SubParsersAction) -> None:
         default=0.0,
         help="let eodag wait this long for an offline product (default 0: exit 75 at once)",
     )
-    download.set_defaults(func=lambda a: _guarded(a, _download))
+    download.set_defaults(func=_download)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -175,7 +130,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--tile", required=True, help="Sentinel-2 tile id, e.g. 33NWB")
     search.add_argument("--from", dest="first", type=_day, help="first day (YYYY-MM-DD)")
     search.add_argument("--to", dest="last", type=_day, help="last day, inclusive")
-    search.set_defaults(func=lambda a: _guarded(a, _search))
+    search.set_defaults(func=_search)
     _register_product(subparsers)
     cache = subparsers.add_parser("cache", help="the S1 product cache ([Paths] s1_images)")
     actions = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")

@@ -1,4 +1,11 @@
-"""``s1ops process``: produce one tile job (what an Airflow processing task runs)."""
+"""``s1ops process``: produce one tile job (what an Airflow processing task runs).
+
+``process_command`` is the one builder of this command line: the local
+runner runs it in a child process, the docker runner in the s1ops image.
+Exit codes (``s1ops.exit_codes``): 0 made or already there (the result says
+``skipped``), 75 the job's products are not on disk, 2 anything else,
+including an OTB failure (its log tail on stderr).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,27 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from s1ops.planning.jobs import TileJob
+
+
+def process_command(config_path: str | Path, job: TileJob, *, force: bool = False) -> list[str]:
+    """The arguments of ``s1ops process`` for ``job`` (without the program name)."""
+    command = ["process", str(config_path), "--job", json.dumps(job.to_dict())]
+    return [*command, "--force"] if force else command
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``process``."""
     proc = subparsers.add_parser(
         "process",
         help="calibrate, cut, orthorectify (and merge) one tile job; masks if configured",
+        description="Produce one tile job (one of the `jobs` of `s1ops plan`), leasing its "
+        "products in [Paths] s1_images while they are read. Prints the result as the last "
+        "line of JSON. Exit 0 (made, or skipped as existing), 75 (products not on disk), "
+        "2 (any other error, OTB's included).",
     )
     proc.add_argument("config", help="S1Tiling request file")
     proc.add_argument(
@@ -36,20 +58,25 @@ def _read_job_text(value: str) -> str:
     return value
 
 
+def _read_job(value: str) -> TileJob:
+    from s1ops.errors import ContractError, S1OpsError
+    from s1ops.planning.jobs import TileJob
+
+    try:
+        return TileJob.from_json(_read_job_text(value))
+    except ContractError as exc:
+        raise S1OpsError(
+            f"--job: not a tile job ({exc}); expected one job's JSON from `s1ops plan`"
+        ) from exc
+
+
 def _process(args: argparse.Namespace) -> int:
     from s1ops.config.request import load_config
-    from s1ops.errors import S1OpsError
-    from s1ops.planning.jobs import TileJob
     from s1ops.processing.job import process_job
     from s1ops.processing.settings import settings_from_config
 
     cfg = load_config(args.config)
-    try:
-        job = TileJob.from_dict(json.loads(_read_job_text(args.job)))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise S1OpsError(
-            f"--job: not a tile job ({exc!r}); expected one job's JSON from `s1ops plan`"
-        ) from exc
+    job = _read_job(args.job)
     result = process_job(
         job,
         settings_from_config(cfg, cache_before_ortho=args.cache_before_ortho),

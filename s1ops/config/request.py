@@ -4,7 +4,7 @@ Sections ``[Paths]``, ``[DataSource]``, ``[Mask]``, ``[Processing]`` and
 ``[Metadata]`` keep S1Tiling's keys and meaning; ``[Quicklook]`` and
 ``[Airflow]`` are s1ops's own and fully defaulted. ``config/S1Processor.example.cfg``
 documents every key. Keys s1ops does not use are accepted with one warning
-each (see ``config_keys``); every invalid value raises ``ConfigError`` naming
+each (see ``s1ops.config.keys``); every invalid value raises ``ConfigError`` naming
 the section, the key, the value and what is allowed.
 """
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from s1ops.scratch import partial_path
 from s1ops.vocabulary import MASK_RADIUS_PX
 
 BLOCK_PX = 512
@@ -114,7 +115,7 @@ def write_border_mask(
     valid = src.GetRasterBand(1).ReadAsArray() != 0
     result = border_mask_by_blocks(valid)
     target = Path(mask)
-    partial = target.with_name(f".{target.stem}.partial-{os.getpid()}{target.suffix}")
+    partial = partial_path(target)
     options = ["COMPRESS=DEFLATE", "TILED=YES"]
     dst = gdal.GetDriverByName("GTiff").Create(
         str(partial), src.RasterXSize, src.RasterYSize, 1, gdal.GDT_Byte, options=options

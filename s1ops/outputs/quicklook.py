@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from s1ops.scratch import partial_path
+
 QUICKLOOK_DRIVERS = {"jpeg": ("JPEG", ".jpg"), "png": ("PNG", ".png")}
 
 
@@ -45,7 +47,7 @@ def write_quicklook(output: str | os.PathLike[str], spec: QuicklookSpec) -> Path
     data = src.GetRasterBand(1).ReadAsArray(buf_xsize=width, buf_ysize=height)
     grey = to_grey(data, spec.db_min, spec.db_max)
     target = quicklook_path(output, spec)
-    partial = target.with_name(f".{target.stem}.partial-{os.getpid()}{target.suffix}")
+    partial = partial_path(target)
     mem = gdal.GetDriverByName("MEM").Create("", width, height, 1, gdal.GDT_Byte)
     mem.GetRasterBand(1).WriteArray(grey)
     driver = gdal.GetDriverByName(QUICKLOOK_DRIVERS[spec.format][0])

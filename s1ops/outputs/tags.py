@@ -105,3 +105,19 @@ def output_tags(
     if clashes:
         log.warning("[Metadata] entries %s are overridden by computed tags", ", ".join(clashes))
     return {**{k: str(v) for k, v in extra.items()}, **tags}
+
+
+def mask_tags(image_tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags of an image's border mask: the image's own, typed and described as a mask.
+
+    ``s1ops process`` and ``s1ops concatenate`` both derive their masks' tags
+    here, so a mask says the same whichever command made it.
+    """
+    tags = dict(image_tags)
+    tags["IMAGE_TYPE"] = "MASK"
+    unit = tags.get("FLYING_UNIT_CODE")
+    if unit:
+        tags["TIFFTAG_IMAGEDESCRIPTION"] = image_description(
+            unit, tags.get("CALIBRATION", ""), "MASK"
+        )
+    return tags

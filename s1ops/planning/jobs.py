@@ -1,16 +1,24 @@
 """The output of planning: tile jobs and dropped groups, and their JSON form.
 
 A ``PlanResult`` is what the Airflow layer receives (by XCom, as one line of
-JSON) and maps to tasks: one per job to run, a sensor per waiting job.
+JSON) and maps to tasks: one per job to run. A ``TileJob`` then crosses on
+its own: to ``select``, to ``process`` (XCom), to ``s1ops process --job`` (a
+child process or a container). Their ``from_dict`` is the one reader of that
+JSON: it checks every field (``ContractError`` names the bad one).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from s1ops.contracts import FieldReader, load_json
+from s1ops.errors import ContractError
+from s1ops.vocabulary import ORBIT_DIRECTIONS, ORBITS_PER_CYCLE, POLARISATIONS
 
 STATUSES = ("todo", "done", "waiting")
 
@@ -46,8 +54,41 @@ class TileJob:
         return _to_plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TileJob:
-        return _from_plain(cls, data)
+    def from_dict(cls, data: Mapping[str, Any]) -> TileJob:
+        """Inverse of ``to_dict``, every field checked; the last four may be absent."""
+        f = FieldReader("TileJob", data)
+        product_ids = f.texts("product_ids", non_empty=True)
+        paths = f.optional_texts("product_paths", default=())
+        if paths and len(paths) != len(product_ids):
+            raise ContractError(
+                "TileJob",
+                "product_paths",
+                list(paths),
+                f"{len(product_ids)} entries, one per product id (null when not on disk), or none",
+            )
+        return cls(
+            tile_id=f.text("tile_id"),
+            polarisation=f.text("polarisation", choices=POLARISATIONS),
+            day=f.day("day"),
+            unit=f.text("unit"),
+            relative_orbit=f.integer("relative_orbit", low=1, high=ORBITS_PER_CYCLE),
+            orbit_direction=f.text("orbit_direction", choices=ORBIT_DIRECTIONS),
+            product_ids=product_ids,
+            coverage_pct=f.number("coverage_pct"),
+            output_path=f.text("output_path"),
+            mask_path=f.optional_text("mask_path"),
+            produced=f.flag("produced"),
+            status=f.text("status", choices=STATUSES),
+            existing_output=f.optional_text("existing_output", default=None),
+            product_paths=paths,
+            needs_download=f.texts("needs_download", default=()),
+            waiting_for=f.texts("waiting_for", default=()),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> TileJob:
+        """Inverse of ``json.dumps(job.to_dict())`` (what ``s1ops process --job`` takes)."""
+        return cls.from_dict(load_json("TileJob", text))
 
 
 @dataclass(frozen=True)
@@ -63,6 +104,26 @@ class DroppedGroup:
     product_ids: tuple[str, ...]
     coverage_pct: float
     reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (the day as an ISO string)."""
+        return _to_plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DroppedGroup:
+        """Inverse of ``to_dict``, every field checked."""
+        f = FieldReader("DroppedGroup", data)
+        return cls(
+            tile_id=f.text("tile_id"),
+            polarisation=f.text("polarisation", choices=POLARISATIONS),
+            day=f.day("day"),
+            unit=f.text("unit"),
+            relative_orbit=f.integer("relative_orbit", low=1, high=ORBITS_PER_CYCLE),
+            orbit_direction=f.text("orbit_direction", choices=ORBIT_DIRECTIONS),
+            product_ids=f.texts("product_ids", non_empty=True),
+            coverage_pct=f.number("coverage_pct"),
+            reason=f.string("reason"),
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +159,8 @@ class PlanResult:
             "last_date": self.last_date.isoformat(),
             "counts": {s: sum(j.status == s for j in self.jobs) for s in STATUSES}
             | {"dropped": len(self.dropped)},
-            "jobs": [_to_plain(j) for j in self.jobs],
-            "dropped": [_to_plain(d) for d in self.dropped],
+            "jobs": [j.to_dict() for j in self.jobs],
+            "dropped": [d.to_dict() for d in self.dropped],
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -107,20 +168,21 @@ class PlanResult:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PlanResult:
-        """Inverse of ``to_dict`` (``counts`` is derived and ignored)."""
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanResult:
+        """Inverse of ``to_dict``, every job checked (``counts`` is derived and ignored)."""
+        f = FieldReader("PlanResult", data)
         return cls(
-            tile_id=data["tile_id"],
-            first_date=date.fromisoformat(data["first_date"]),
-            last_date=date.fromisoformat(data["last_date"]),
-            jobs=tuple(_from_plain(TileJob, j) for j in data.get("jobs", ())),
-            dropped=tuple(_from_plain(DroppedGroup, d) for d in data.get("dropped", ())),
+            tile_id=f.text("tile_id"),
+            first_date=f.day("first_date"),
+            last_date=f.day("last_date"),
+            jobs=f.each("jobs", TileJob.from_dict, default=()),
+            dropped=f.each("dropped", DroppedGroup.from_dict, default=()),
         )
 
     @classmethod
     def from_json(cls, text: str) -> PlanResult:
         """Inverse of ``to_json``."""
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(load_json("PlanResult", text))
 
 
 def _to_plain(obj: TileJob | DroppedGroup) -> dict[str, Any]:
@@ -135,17 +197,3 @@ def _to_plain(obj: TileJob | DroppedGroup) -> dict[str, Any]:
             else value
         )
     return out
-
-
-def _from_plain(cls: type, data: dict[str, Any]) -> Any:
-    kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        value = data[f.name]
-        if f.name == "day":
-            value = date.fromisoformat(value)
-        elif isinstance(value, list):
-            value = tuple(value)
-        kwargs[f.name] = value
-    return cls(**kwargs)

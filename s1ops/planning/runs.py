@@ -1,10 +1,13 @@
-"""What one orchestrated run of a tile does: its days, its jobs, its products.
+"""What one orchestrated run of a tile does: its days, its jobs, its products, its outputs.
 
-Pure functions the Airflow layer calls (and tests call without Airflow).
-A scheduled run covers its data interval plus ``lookback_days`` before it,
-so products that were offline or published late are picked up by a later
-run; days already produced plan as ``done`` and cost nothing. A manual run
-may name its own date range, force reprocessing, or restrict polarisations.
+The Airflow tasks of a tile's DAG each call one function here (and the CLI
+and tests call them without Airflow): ``plan_for_run`` (the ``plan`` task,
+and ``s1ops plan``), ``select_jobs`` (``<pol>.select``), ``run_outputs``
+(``publish``). A scheduled run covers its data interval plus
+``lookback_days`` before it, so products that were offline or published late
+are picked up by a later run; days already produced plan as ``done`` and cost
+nothing. A manual run may name its own date range, force reprocessing, or
+restrict polarisations.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from s1ops.contracts import FieldReader
 from s1ops.errors import RunParamsError
 from s1ops.planning.jobs import PlanResult, TileJob
+from s1ops.vocabulary import POLARISATIONS
 
 if TYPE_CHECKING:
     from s1ops.config.request import S1Config
+    from s1ops.processing.job import JobResult
     from s1ops.sentinel1.records import ProductRecord
 
 log = logging.getLogger(__name__)
@@ -54,6 +60,17 @@ class RunRequest:
             "force": self.force,
             "polarisations": list(self.polarisations),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunRequest:
+        """Inverse of ``to_dict``, every field checked."""
+        f = FieldReader("RunRequest", data)
+        return cls(
+            first_date=f.day("first_date"),
+            last_date=f.day("last_date"),
+            force=f.flag("force"),
+            polarisations=f.texts("polarisations", choices=POLARISATIONS, non_empty=True),
+        )
 
 
 def run_window(
@@ -144,12 +161,10 @@ def products_to_fetch(jobs: Iterable[TileJob]) -> list[str]:
 
 
 def local_product(s1_images: str | Path, product_id: str) -> Path | None:
-    """The product in the cache: ``{id}.SAFE`` (or a ``{id}.zip`` put there by hand)."""
-    for name in (f"{product_id}.SAFE", f"{product_id}.zip"):
-        path = Path(s1_images) / name
-        if path.exists():
-            return path
-    return None
+    """The product in the cache, by ``CacheLayout.locate``'s rule (SAFE, zip, one level down)."""
+    from s1ops.cache.layout import CacheLayout
+
+    return CacheLayout.of(s1_images).locate(product_id)
 
 
 def with_local_products(job: TileJob, s1_images: str | Path) -> tuple[TileJob, tuple[str, ...]]:
@@ -181,11 +196,17 @@ def split_by_polarisation(
 
 
 def plan_run(
-    cfg: S1Config, tile_id: str, request: RunRequest, catalogue: Sequence[ProductRecord] = ()
+    cfg: S1Config,
+    tile_id: str,
+    request: RunRequest,
+    catalogue: Sequence[ProductRecord] = (),
+    *,
+    products_dir: str | Path | None = None,
 ) -> PlanResult:
     """Plan ``tile_id`` over the request's days from the cache and catalogue records.
 
-    A product both on disk and in ``catalogue`` is taken from disk.
+    A product both on disk and in ``catalogue`` is taken from disk; the disk is
+    ``[Paths] s1_images`` unless ``products_dir``.
     """
     # Imported here: shapely and pyproj are not needed to build DAGs.
     from s1ops.grid import parse_tile_id
@@ -197,7 +218,9 @@ def plan_run(
         ),
         polarisations=request.polarisations,
     )
-    plan = plan_from_config(cfg, parse_tile_id(tile_id), filters, catalogue=catalogue)
+    plan = plan_from_config(
+        cfg, parse_tile_id(tile_id), filters, catalogue=catalogue, products_dir=products_dir
+    )
     log.info(
         "tile %s %s..%s: %d job(s): %d todo, %d waiting, %d done",
         tile_id,
@@ -209,3 +232,153 @@ def plan_run(
         len(plan.done),
     )
     return plan
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run's ``plan`` task decides: the run's request, the tile's plan, what to fetch.
+
+    ``plan`` covers the request's days (no job when the window is empty);
+    ``fetch`` lists the products its runnable jobs need that are not on disk.
+    As a dict it is the plan's own (``PlanResult.to_dict``) with ``request``
+    and ``fetch`` added: what ``s1ops plan`` prints, and what the ``plan`` task
+    pushes as its XComs ``plan``, ``request`` and return value.
+    """
+
+    request: RunRequest
+    plan: PlanResult
+    fetch: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """True when the run has no day to plan."""
+        return self.request.empty
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan's dict with ``request`` and ``fetch``."""
+        return {**self.plan.to_dict(), "request": self.request.to_dict(), "fetch": list(self.fetch)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunPlan:
+        """Inverse of ``to_dict``, every field checked."""
+        f = FieldReader("RunPlan", data)
+        return cls(
+            request=f.document("request", RunRequest.from_dict),
+            plan=PlanResult.from_dict(data),
+            fetch=f.texts("fetch"),
+        )
+
+
+def search_catalogue(cfg: S1Config, tile_id: str, request: RunRequest) -> list[ProductRecord]:
+    """The catalogue's products over ``tile_id`` for the request's days (eodag, configured
+    provider), filtered as ``[DataSource]`` says."""
+    # Imported here: eodag costs a second to import, and only searching runs need it.
+    from s1ops.catalogue.gateway import source_from_config
+    from s1ops.catalogue.search import criteria_from_config, search_products
+
+    criteria = criteria_from_config(cfg, tile_id, request.first_date, request.last_date)
+    return search_products(source_from_config(cfg), criteria)
+
+
+def plan_for_run(
+    cfg: S1Config,
+    tile_id: str,
+    interval_start: datetime | None = None,
+    interval_end: datetime | None = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    lookback_days: int | None = None,
+    search: bool | None = None,
+    records: Sequence[ProductRecord] = (),
+    products_dir: str | Path | None = None,
+) -> RunPlan:
+    """The plan of one run of ``tile_id``: what the DAG's ``plan`` task and ``s1ops plan`` do.
+
+    The window is the data interval ``[interval_start, interval_end)`` plus
+    ``lookback_days`` (default ``[Airflow] lookback_days``) before it, clipped
+    to the request's dates; without an interval, the request's whole date
+    range. ``params`` (a manual trigger's) then override the window's bounds,
+    force, or narrow the polarisations (``RunParamsError`` when invalid).
+    ``search`` (default ``[DataSource] download``) adds the catalogue's
+    products to those on disk, as do ``records``.
+    """
+    ds = cfg.data_source
+    if interval_start is None:
+        window = (ds.first_date, ds.last_date)
+    else:
+        window = run_window(
+            interval_start,
+            interval_end or interval_start,
+            lookback_days=cfg.airflow.lookback_days if lookback_days is None else lookback_days,
+            first_date=ds.first_date,
+            last_date=ds.last_date,
+        )
+    request = run_request(params or {}, window=window, polarisations=ds.polarisations)
+    if request.empty:
+        log.info("tile %s: nothing to plan, window %s..%s is empty", tile_id, *window)
+        return RunPlan(request, PlanResult(tile_id, request.first_date, request.last_date))
+    catalogue = list(records)
+    if ds.download if search is None else search:
+        catalogue += search_catalogue(cfg, tile_id, request)
+    plan = plan_run(cfg, tile_id, request, catalogue, products_dir=products_dir)
+    fetch = tuple(products_to_fetch(jobs_to_run(plan, request)))
+    log.info("tile %s: products to fetch: %s", tile_id, ", ".join(fetch) or "none")
+    return RunPlan(request, plan, fetch)
+
+
+def select_jobs(
+    plan: PlanResult, request: RunRequest, polarisation: str, s1_images: str | Path
+) -> list[TileJob]:
+    """The run's jobs of ``polarisation`` whose products are all on disk now (after fetching).
+
+    Each comes with the cache paths of its products. A job whose product did
+    not come is left for a later run (whose lookback window plans it again),
+    never made partial.
+    """
+    selected = []
+    for job in jobs_to_run(plan, request):
+        if job.polarisation != polarisation:
+            continue
+        ready, missing = with_local_products(job, s1_images)
+        if missing:
+            log.warning(
+                "%s waits for %s (not on disk): a later run will produce it",
+                job.job_id,
+                ", ".join(missing),
+            )
+            continue
+        selected.append(ready)
+    log.info("%d %s job(s) to process", len(selected), polarisation)
+    return selected
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """A run's outputs: every planned job's files now on disk, and those this run made."""
+
+    tile_id: str
+    outputs: tuple[str, ...]  # sorted, each once
+    new: tuple[str, ...]  # sorted
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: what the ``publish`` task returns."""
+        return {"tile_id": self.tile_id, "outputs": list(self.outputs), "new": list(self.new)}
+
+
+def run_outputs(tile_id: str, plan: PlanResult | None, results: Iterable[JobResult]) -> RunOutputs:
+    """The images and masks of ``plan``'s jobs that exist (including a done job's output
+    found under another name), and those ``results`` made (not skipped)."""
+    new = [
+        path
+        for result in results
+        if not result.skipped
+        for path in (result.output, result.mask)
+        if path
+    ]
+    found: set[str] = set()
+    for job in plan.jobs if plan is not None else ():
+        existing = job.existing_output and str(Path(job.output_path).parent / job.existing_output)
+        for path in (job.output_path, job.mask_path, existing):
+            if path and Path(path).exists():
+                found.add(str(path))
+    return RunOutputs(tile_id, tuple(sorted(found)), tuple(sorted(new)))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from s1ops.outputs.geotiff import read_tags
 from s1ops.outputs.mask import write_border_mask
+from s1ops.outputs.tags import mask_tags
 from s1ops.processing.otb.pipelines import concatenate_chain, run_with_tags
 from s1ops.processing.otb.runner import ChainResult
 from s1ops.vocabulary import TIFF_DATETIME_FORMAT
@@ -57,6 +58,6 @@ def concatenate(
     chain = concatenate_chain(inputs, output, ram_mb=ram_mb, threads=threads)
     result = run_with_tags(chain, {0: tags})
     if mask is not None:
-        write_border_mask(output, mask, {**tags, "IMAGE_TYPE": "MASK"})
+        write_border_mask(output, mask, mask_tags(tags))
         result = replace(result, written=(*result.written, str(mask)))
     return result

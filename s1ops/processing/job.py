@@ -1,37 +1,53 @@
 """Producing one tile job: the I/O around the pure chain of ``s1ops.processing.chains``.
 
-``process_job`` reads the SAFEs, probes their borders, links the DEM cells,
-runs the chain in a child process, tags and publishes the outputs, then the
-mask and quicklook.
+``process_job`` leases the job's products (shared locks the cache purge
+respects) and finds them on disk, reads the SAFEs, probes their borders,
+links the DEM cells, runs the chain in a child process, tags and publishes
+the outputs, then the mask and quicklook. Its ``JobResult`` is what
+``s1ops process`` prints last (a task's XCom).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
-import tempfile
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from s1ops import __version__
-from s1ops.errors import ConfigError
+from s1ops.cache.locks import hold_products
+from s1ops.cache.orthoready import orthoready_path
+from s1ops.contracts import FieldReader, load_json
+from s1ops.errors import ConfigError, ProductsNotOnDiskError
 from s1ops.grid import parse_tile_id
 from s1ops.outputs.mask import write_border_mask
 from s1ops.outputs.quicklook import write_quicklook
 from s1ops.outputs.tags import TagInputs, output_tags
 from s1ops.planning.jobs import TileJob
+from s1ops.planning.runs import with_local_products
 from s1ops.processing.chains import ProductInput, group_chain, orthoready_steps
 from s1ops.processing.dem import require_dem
 from s1ops.processing.margins import margin_thresholds, probe_borders
 from s1ops.processing.otb.chain import Chain, Output
 from s1ops.processing.otb.pipelines import run_with_tags
 from s1ops.processing.settings import ProcessSettings
+from s1ops.scratch import work_folder
 from s1ops.sentinel1.ids import ProductId
 from s1ops.sentinel1.safe import read_safe
 
 log = logging.getLogger(__name__)
+
+# How long a job waits for a lease while its product is being downloaded
+# (the download holds the product's lock exclusively), before failing.
+LEASE_TIMEOUT_S = 3600.0
+# A cache this process cannot write (read-only mount or share): no lease file.
+_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def link_dem_cells(
@@ -58,13 +74,16 @@ def link_dem_cells(
 
 @dataclass(frozen=True)
 class JobResult:
+    """What one ``process_job`` did: the image (and mask) it made, or found made already."""
+
     job_id: str
     output: str
     mask: str | None
-    skipped: bool
+    skipped: bool  # the outputs existed and the job was not forced
     seconds: float
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the last stdout line of ``s1ops process``, the process task's XCom."""
         return {
             "job_id": self.job_id,
             "output": self.output,
@@ -72,6 +91,23 @@ class JobResult:
             "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobResult:
+        """Inverse of ``to_dict``, every field checked."""
+        f = FieldReader("JobResult", data)
+        return cls(
+            job_id=f.text("job_id"),
+            output=f.text("output"),
+            mask=f.optional_text("mask"),
+            skipped=f.flag("skipped"),
+            seconds=f.number("seconds"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> JobResult:
+        """Inverse of ``json.dumps(result.to_dict())`` (a container's last log line)."""
+        return cls.from_dict(load_json("JobResult", text))
 
 
 def _tags(
@@ -110,15 +146,11 @@ def _inputs(job: TileJob, s: ProcessSettings) -> list[ProductInput]:
     return inputs
 
 
-def orthoready_path(product: ProductInput, orthoready_dir: str | Path) -> Path:
-    return Path(orthoready_dir) / f"{Path(product.measurement).stem}_OrthoReady.tif"
-
-
 def ensure_orthoready(product: ProductInput, s: ProcessSettings) -> Path:
     """The cached calibrated + cut image of ``product``, written once for every tile."""
     if s.orthoready_dir is None:
         raise ValueError("ensure_orthoready needs settings with an orthoready_dir")
-    path = orthoready_path(product, s.orthoready_dir)
+    path = orthoready_path(product.measurement, s.orthoready_dir)
     if not path.exists():
         chain_steps = orthoready_steps(product, 0, s)
         # Keep OTB's SAR metadata in the file: orthorectification needs it later.
@@ -127,10 +159,59 @@ def ensure_orthoready(product: ProductInput, s: ProcessSettings) -> Path:
     return path
 
 
+def _lease(stack: ExitStack, job: TileJob, s1_images: str) -> None:
+    try:
+        stack.enter_context(hold_products(job.product_ids, s1_images, timeout_s=LEASE_TIMEOUT_S))
+    except OSError as exc:
+        if exc.errno not in _NOT_WRITABLE:
+            raise
+        # A cache mounted or shared read-only has no room for lock files: it is
+        # still read, as before leases existed, and the warning says so.
+        log.warning(
+            "job %s: products not leased, cannot write their locks in %s (%s): "
+            "a purge of this cache could delete them while they are read",
+            job.job_id,
+            s1_images,
+            exc.strerror,
+        )
+
+
+@contextmanager
+def leased_products(job: TileJob, s1_images: str | None) -> Iterator[TileJob]:
+    """Lease the job's products for the block and find them on disk; yields the job with
+    their paths.
+
+    A leased product is never deleted by the cache purge, so what is found
+    here stays for the whole block; the lease waits while a product is being
+    downloaded (``LEASE_TIMEOUT_S``). A product not in the job's paths nor in
+    the cache raises ``ProductsNotOnDiskError``. Without ``s1_images``
+    (settings made by hand) nothing is leased and the job's own paths must exist.
+    """
+    with ExitStack() as stack:
+        if s1_images is None:
+            paths = job.product_paths or (None,) * len(job.product_ids)
+            ready = job
+            missing = tuple(
+                pid
+                for pid, path in zip(job.product_ids, paths, strict=True)
+                if path is None or not Path(path).exists()
+            )
+        else:
+            _lease(stack, job, s1_images)
+            ready, missing = with_local_products(job, s1_images)
+        if missing:
+            raise ProductsNotOnDiskError(job.job_id, missing, s1_images or "the job's paths")
+        yield ready
+
+
 def process_job(
     job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path, force: bool = False
 ) -> JobResult:
-    """Produce ``job``'s output (and mask); skip what already exists unless forced."""
+    """Produce ``job``'s output (and mask); skip what already exists unless forced.
+
+    The job's products are leased while they are read (``leased_products``),
+    whoever runs it: a DAG task, its container, or ``s1ops process`` by hand.
+    """
     mask_path = job.mask_path if settings.with_mask else None
     wanted = [p for p in (job.output_path, mask_path) if p]
     if not force and all(Path(p).exists() for p in wanted):
@@ -138,22 +219,33 @@ def process_job(
     if settings.geoid and not Path(settings.geoid).is_file():
         # OTB silently orthorectifies without it: the geometry would be wrong.
         raise ConfigError("Paths", "geoid_file", settings.geoid, "an existing geoid file")
+    with leased_products(job, settings.s1_images) as ready:
+        return _produce(ready, settings, dem_dir=dem_dir, force=force, mask_path=mask_path)
+
+
+def _produce(
+    job: TileJob,
+    settings: ProcessSettings,
+    *,
+    dem_dir: str | Path,
+    force: bool,
+    mask_path: str | None,
+) -> JobResult:
     tile = parse_tile_id(job.tile_id)
     inputs = _inputs(job, settings)
     ids = [p.product_id for p in inputs]
     seconds = 0.0
     if force or not Path(job.output_path).exists():
-        if settings.work_dir:
-            Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="dem-", dir=settings.work_dir) as dem_links:
+        # A killed job leaves this folder unlocked: the maintenance deletes it.
+        with work_folder(settings.work_dir, "dem") as dem_links:
             link_dem_cells(
                 tile.footprint_lonlat(),
                 dem_dir,
-                Path(dem_links),
+                dem_links,
                 copy=settings.cache_dem_by == "copy",
             )
             chain = group_chain(
-                inputs, tile, settings, output_path=job.output_path, dem_dir=dem_links
+                inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
             )
             result = run_with_tags(chain, {0: _tags(job, ids, settings, "BACKSCATTERING")})
             seconds += result.seconds

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from s1ops.cache import orthoready
 from s1ops.config.request import S1Config
 from s1ops.outputs.quicklook import QuicklookSpec
 
@@ -27,10 +28,14 @@ class ProcessSettings:
     dem_info: str = ""
     extra_tags: Mapping[str, str] = field(default_factory=dict)
     quicklook: QuicklookSpec | None = None
-    # S1Tiling's --cache-before-ortho: calibrated + cut images kept as files here.
+    # S1Tiling's --cache-before-ortho: calibrated + cut images kept as files here
+    # (s1ops.cache.orthoready names the folder and the files).
     orthoready_dir: str | None = None
     cache_dem_by: str = "symlink"  # or copy
-    work_dir: str | None = None  # [Paths] tmp: per-job DEM folders live here
+    work_dir: str | None = None  # [Paths] tmp: per-job work folders (s1ops.scratch) live here
+    # [Paths] s1_images: the job leases its products there while reading them
+    # (None: no lease, the job's product paths are used as they are).
+    s1_images: str | None = None
 
 
 def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
@@ -51,7 +56,10 @@ def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> 
         dem_info=cfg.paths.dem_info,
         extra_tags=dict(cfg.metadata),
         quicklook=quicklook if q.generate_quicklook else None,
-        orthoready_dir=str(cfg.paths.tmp / "S1") if cache_before_ortho else None,
+        orthoready_dir=str(orthoready.orthoready_dir(cfg.paths.tmp))
+        if cache_before_ortho
+        else None,
         cache_dem_by=p.cache_dem_by,
         work_dir=str(cfg.paths.tmp),
+        s1_images=str(cfg.paths.s1_images),
     )

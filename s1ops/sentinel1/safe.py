@@ -22,6 +22,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+from s1ops.cache.layout import CacheLayout, product_id_of
 from s1ops.errors import ProductNameError, SafeError
 from s1ops.sentinel1.ids import MeasurementName, ProductId
 from s1ops.sentinel1.records import ProductRecord
@@ -360,18 +361,11 @@ def read_safe(path: str | Path) -> SafeProduct:
         source.close()
 
 
-def _candidates(directory: Path) -> list[Path]:
-    # S1Tiling keeps SAFE folders directly in s1_images; eodag extracts into
-    # {id}/{id}.SAFE and downloads as {id}.zip: look one level down too.
-    found: list[Path] = []
-    for pattern in ("*.SAFE", "*/*.SAFE", "*.zip", "*/*.zip"):
-        found.extend(sorted(directory.glob(pattern)))
-    return found
-
-
 def scan_safe_dir(directory: str | Path) -> tuple[list[SafeProduct], list[SafeError]]:
-    """Read every SAFE folder and zip in ``directory`` (and one level below).
+    """Read every product ``CacheLayout.candidates`` finds in ``directory``.
 
+    That is SAFE folders and zips directly in it and one level below (S1Tiling
+    keeps SAFE folders at the top, eodag extracts into ``{id}/{id}.SAFE``).
     Unreadable products (partial downloads, corrupt zips) are returned as
     errors instead of stopping the scan. A product present both as a folder
     and as a zip is read from the folder.
@@ -381,9 +375,8 @@ def scan_safe_dir(directory: str | Path) -> tuple[list[SafeProduct], list[SafeEr
         raise SafeError(str(root), "the products folder does not exist")
     products: dict[str, SafeProduct] = {}
     errors: list[SafeError] = []
-    for path in _candidates(root):
-        key = path.name.removesuffix(".zip").removesuffix(".SAFE")
-        if key in products:
+    for path in CacheLayout(root).candidates():
+        if product_id_of(path) in products:
             continue
         try:
             product = read_safe(path)

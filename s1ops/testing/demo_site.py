@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from s1ops.testing.request_file import RequestPaths, write_request
 from s1ops.testing.synth_safe import SynthSpec
 
 DEMO_TILES = ("32NNJ", "32NNH", "32NPJ")
@@ -37,6 +38,11 @@ DEMO_POKE_INTERVAL_S = 10
 # search that lists it counts as a poll too (the plans of the other tiles and
 # days): with too few, it can come online before any fetch has deferred.
 DEMO_OFFLINE_POLLS = 8
+# The comment at the top of the demo's request file.
+DEMO_REQUEST_HEADER = (
+    "The s1ops demo: synthetic products from the local STAC server (see `make demo`).\n"
+    "{resolution_m} m instead of S1Tiling's 10 m keeps the demo to minutes on 2 cores."
+)
 
 
 @dataclass(frozen=True)
@@ -153,46 +159,23 @@ def write_demo_request(
 ) -> Path:
     """The demo's request file: download, masks and quicklooks on; outputs under ``work_dir``."""
     work = Path(work_dir)
-    target = Path(path)
-    target.write_text(
-        f"""# The s1ops demo: synthetic products from the local STAC server (see `make demo`).
-[Paths]
-output : {work / "out"}
-s1_images : {work / "s1"}
-dem_dir : {dem_dir}
-geoid_file : {geoid_file}
-tmp : {work / "tmp"}
-
-[DataSource]
-download : True
-eodag_config : {eodag_config}
-first_date : {FIRST_DAY.isoformat()}
-last_date : {LAST_DAY.isoformat()}
-polarisation : VV VH
-
-[Mask]
-generate_border_mask : True
-
-[Processing]
-calibration : sigma
-tiles : {", ".join(tiles)}
-# 40 m instead of S1Tiling's 10 m keeps the demo to minutes on 2 cores.
-output_spatial_resolution : {resolution_m}
-nb_parallel_processes : 2
-
-[Quicklook]
-generate_quicklook : True
-
-[Metadata]
-demo : s1ops make demo
-
-[Airflow]
-poke_interval_s : {poke_interval_s}
-retries : 1
-retry_delay_s : 10
-"""
+    return write_request(
+        path,
+        RequestPaths(work / "out", work / "s1", dem_dir, work / "tmp", geoid_file),
+        tiles=tiles,
+        header=DEMO_REQUEST_HEADER.format(resolution_m=resolution_m),
+        data_source={
+            "download": True,
+            "eodag_config": eodag_config,
+            "first_date": FIRST_DAY,
+            "last_date": LAST_DAY,
+        },
+        mask={"generate_border_mask": True},
+        processing={"output_spatial_resolution": resolution_m, "nb_parallel_processes": 2},
+        quicklook={"generate_quicklook": True},
+        metadata={"demo": "s1ops make demo"},
+        airflow={"poke_interval_s": poke_interval_s, "retries": 1, "retry_delay_s": 10},
     )
-    return target
 
 
 @dataclass(frozen=True)

@@ -216,8 +216,8 @@ def _md5(path: Path, data: bytes | None) -> str:
     return digest.hexdigest()
 
 
-def manifest_xml(info: ManifestInfo, safe_dir: Path, files: list[str]) -> bytes:
-    """The manifest text, listing ``files`` (paths relative to ``safe_dir``, already written)."""
+def manifest_tree(info: ManifestInfo, safe_dir: Path, files: list[str]) -> ET.Element:
+    """The manifest's XFDU element, listing ``files`` (relative to ``safe_dir``, written)."""
     root = ET.Element(
         _q("xfdu:XFDU"), version="esa/safe/sentinel-1.0/sentinel-1/sar/level-1/standard/iwgrdh"
     )
@@ -237,5 +237,15 @@ def manifest_xml(info: ManifestInfo, safe_dir: Path, files: list[str]) -> bytes:
     _orbit(section, info)
     _period_and_frame(section, info)
     _data_objects(root, package, safe_dir, files)
+    return root
+
+
+def manifest_bytes(root: ET.Element) -> bytes:
+    """The text of a manifest element, indented, with the XML declaration ESA's files have."""
     ET.indent(root, space="  ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+def manifest_xml(info: ManifestInfo, safe_dir: Path, files: list[str]) -> bytes:
+    """The manifest text, listing ``files`` (paths relative to ``safe_dir``, already written)."""
+    return manifest_bytes(manifest_tree(info, safe_dir, files))

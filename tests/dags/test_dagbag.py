@@ -67,19 +67,24 @@ def test_tile_dag_structure(request_file) -> None:
 
 
 def test_maintenance_dag_structure(request_file) -> None:
+    # One task running what `s1ops maintenance` runs (every part, each reported).
     dag = _bag(request_file()).dags["s1tiling_maintenance"]
-    assert dag.task_dict["report"].upstream_task_ids == {
-        "purge_s1_cache",
-        "clean_temporary",
-        "clean_download_records",
-    }
+    (task,) = dag.tasks
+    assert task.operator_name == "MaintenanceOperator"
+    assert task.config_path == str(request_file())
 
 
 def test_docker_runner_uses_docker_operator(request_file) -> None:
-    dag = _bag(request_file(runner="docker", image="s1ops:test")).dags["s1tiling_32NNJ"]
+    cfg = request_file(runner="docker", image="s1ops:test")
+    dag = _bag(cfg).dags["s1tiling_32NNJ"]
+    # The runner is chosen by the factory alone: select is the same for both.
+    assert not hasattr(dag.task_dict["vv.select"], "runner")
     process = dag.task_dict["vv.process"]
-    assert process.operator_name == "LeasedDockerOperator"
+    assert process.operator_name == "DockerProcessJobOperator"
     assert process.partial_kwargs["image"] == "s1ops:test"
+    # The job comes from select (mapped), the command is built from it at run time.
+    assert "command" not in process.partial_kwargs
+    assert process.partial_kwargs["config_path"] == str(cfg)
     assert process.partial_kwargs["mount_tmp_dir"] is False
     assert process.partial_kwargs["auto_remove"] == "success"
 

@@ -1,4 +1,8 @@
-"""The maintenance DAG with dag.test(): what it deletes, and what it must not."""
+"""The maintenance DAG with dag.test(): what it deletes, and what it must not.
+
+Its one task runs ``s1ops.maintenance.run.run_maintenance``, as ``s1ops maintenance``
+does (tests/s1ops/maintenance/test_run.py covers the parts in detail).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from airflow.utils.state import DagRunState
+from s1ops_airflow.factory import MAINTENANCE_TASK_ID
 
+from s1ops.cache.layout import CacheLayout
 from s1ops.cache.locks import hold_products
+from s1ops.maintenance.run import S1_CACHE
+from s1ops.scratch import partial_path
 from tests import airflow_session as session
+from tests.s1ops.maintenance.site import abandoned_work_folder
 
 DAY_S = 86_400
 
@@ -23,7 +32,7 @@ def _age(path: Path, days: float = 2) -> Path:
 
 
 def _product(cache: Path, name: str, age_days: float) -> Path:
-    safe = cache / f"{name}.SAFE"
+    safe = CacheLayout.of(cache).safe_dir(name)
     (safe / "measurement").mkdir(parents=True)
     (safe / "manifest.safe").write_text("<xfdu/>")
     (safe / "measurement" / "m.tiff").write_bytes(b"\0" * 1000)
@@ -43,20 +52,19 @@ def test_maintenance_purges_what_it_should_and_nothing_else(
     product = out / "s1a_32NNJ_vv_DES_051_20151215t050546.tif"
     product.write_bytes(b"image")
     _age(product, 30)  # an old output product is never a candidate
-    stale = out / ".s1a_32NNJ_vv_DES_051_20151215t050546.partial-ab12.tif"
+    stale = partial_path(product)
     stale.write_bytes(b"half")
     _age(stale)
-    fresh = out / ".s1a_32NNJ_vh_DES_051_20151215t050546.partial-cd34.tif"
+    fresh = partial_path(product.with_name("s1a_32NNJ_vh_DES_051_20151215t050546.tif"))
     fresh.write_bytes(b"being written")
-    (tmp / "s1ops-dem-x").mkdir(parents=True)
-    _age(tmp / "s1ops-dem-x")
-    staging = cache / ".partial" / session.SINGLE
+    work = _age(abandoned_work_folder(tmp))  # left by a killed job
+    staging = CacheLayout.of(cache).staging_dir(session.SINGLE)
     staging.mkdir(parents=True)
     (staging / "eodag.zip").write_bytes(b"\0" * 500)
     _age(staging)
     dag = session.load_dags(cfg)["s1tiling_maintenance"]
 
-    with hold_products([held.name.removesuffix(".SAFE")], cache):
+    with hold_products([session.PAIR[0]], cache):
         run = dag.test(logical_date=datetime(2015, 12, 16, tzinfo=UTC))
 
     assert run.state == DagRunState.SUCCESS
@@ -64,10 +72,12 @@ def test_maintenance_purges_what_it_should_and_nothing_else(
     assert not oldest.exists()
     assert product.read_bytes() == b"image"
     assert fresh.exists() and not stale.exists()
-    assert not (tmp / "s1ops-dem-x").exists()
+    assert not work.exists()
     assert not staging.exists()
-    report = next(t for t in run.get_task_instances() if t.task_id == "report")
-    summary = report.xcom_pull(task_ids="report")
-    assert summary["freed_bytes"] >= 1000 + 4 + 500
-    assert summary["tasks"]["purge_s1_cache"]["held"] == [session.PAIR[0]]
+    task = next(t for t in run.get_task_instances() if t.task_id == MAINTENANCE_TASK_ID)
+    summary = task.xcom_pull(task_ids=MAINTENANCE_TASK_ID)
+    assert summary["freed_bytes"] >= 1000 + 4 + 500 + 300
+    assert not summary["dry_run"] and not summary["failed"]
+    assert [k["path"] for k in summary["parts"][S1_CACHE]["kept"]] == [str(held)]
+    assert [r["path"] for r in summary["parts"][S1_CACHE]["removed"]] == [str(oldest)]
     shutil.rmtree(cache)

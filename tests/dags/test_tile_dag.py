@@ -6,6 +6,9 @@ processing runs at 100 m, so a job takes a second or two.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,6 +49,25 @@ def _publish(run) -> dict:
     return ti.xcom_pull(task_ids="publish")
 
 
+def _plan_xcoms(run) -> dict:
+    """The plan task's three XComs, as one document (``RunPlan.to_dict``'s shape)."""
+    ti = next(t for t in run.get_task_instances() if t.task_id == "plan")
+    return {
+        **ti.xcom_pull(task_ids="plan", key="plan"),
+        "request": ti.xcom_pull(task_ids="plan", key="request"),
+        "fetch": ti.xcom_pull(task_ids="plan"),
+    }
+
+
+def _cli_plan(cfg: Path, run) -> dict:
+    """``s1ops plan`` for the run's interval, as an operator reproduces it from a shell."""
+    interval = [run.data_interval_start.isoformat(), run.data_interval_end.isoformat()]
+    command = [sys.executable, "-m", "s1ops", "plan", str(cfg), "--tile", "32NNJ", "--search"]
+    command += ["--interval-start", interval[0], "--interval-end", interval[1]]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def test_products_are_downloaded_processed_and_published_once(
     airflow_db, request_file, stac
 ) -> None:
@@ -79,6 +101,8 @@ def test_products_are_downloaded_processed_and_published_once(
     assert stac.stats().downloads == downloads
     assert _publish(again)["new"] == []
     assert sorted(Path(p).name for p in _publish(again)["outputs"]) == _expected(DAY_SINGLE)
+    # The shell reproduces the run's plan: same request, jobs and products to fetch.
+    assert _cli_plan(cfg, again) == _plan_xcoms(again)
     assert TaskInstanceState.SUCCESS not in {
         s for (task, _), s in _states(again).items() if task.endswith("process")
     }

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from s1ops.cache.layout import LOCKS_DIR
 from s1ops.config.request import load_config
 from s1ops.grid import parse_tile_id
 from s1ops.planning.tile import existing_outputs, filters_from_config, plan_tile
 from s1ops.sentinel1.safe import read_safe, scan_products
+from s1ops.testing import request_file
 from s1ops.testing.compare import output_differences
 from s1ops.testing.containers import Engine
 from s1ops.testing.dem import make_flat_dem
@@ -34,26 +36,13 @@ OTB_APPS = {"SARCalibration", "ResetMargin", "OrthoRectification", "Synthetize",
 
 
 def request_text(root: Path, out: str, dem: str = "dem") -> str:
-    return f"""[Paths]
-output : {root / out}
-s1_images : {root / "s1"}
-dem_dir : {root / dem}
-geoid_file : {GEOID}
-tmp : {root / f"tmp-{out}"}
-[DataSource]
-first_date : 2020-01-01
-last_date : 2020-01-10
-polarisation : VV VH
-[Mask]
-generate_border_mask : True
-[Processing]
-calibration : sigma
-tiles : {TILE}
-output_spatial_resolution : 100
-orthorectification_gridspacing : 400
-[Quicklook]
-generate_quicklook : True
-"""
+    return request_file.request_text(
+        request_file.RequestPaths(root / out, root / "s1", root / dem, root / f"tmp-{out}", GEOID),
+        tiles=TILE,
+        mask={"generate_border_mask": True},
+        processing={"output_spatial_resolution": 100, "orthorectification_gridspacing": 400},
+        quicklook={"generate_quicklook": True},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +61,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
         for folder in (root / out, root / f"tmp-{out}"):
             folder.mkdir()
             folder.chmod(0o777)
+    # Where `s1ops process` leases its products, writable as with the docker runner.
+    (root / "s1" / LOCKS_DIR).mkdir()
+    (root / "s1" / LOCKS_DIR).chmod(0o777)
     return root
 
 
@@ -93,7 +85,7 @@ def docker_process(engine: Engine, config: Path, *run_options: str) -> list[str]
     """``docker run`` arguments for ``s1ops process`` with the docker runner's mounts."""
     cfg = load_config(config)
     read_only = [cfg.paths.s1_images, cfg.paths.dem_dir, GEOID.parent, config.parent]
-    read_write = [cfg.paths.output, cfg.paths.tmp]
+    read_write = [cfg.paths.output, cfg.paths.tmp, cfg.paths.s1_images / LOCKS_DIR]
     mounts = [
         *(f"type=bind,source={p},target={p},readonly" for p in read_only),
         *(f"type=bind,source={p},target={p}" for p in read_write),

@@ -11,7 +11,9 @@ from s1ops_airflow.docker_runner import (
     make_written_folders,
 )
 
+from s1ops.cache.layout import LOCKS_DIR
 from s1ops.config.request import load_config
+from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, write_request
 
 
 def _request(root: Path) -> Path:
@@ -19,29 +21,18 @@ def _request(root: Path) -> Path:
     (root / "data" / "geoid" / "egm96.grd").write_bytes(b"")
     (root / "linked").symlink_to(root / "data")  # like .cache/otb-data -> otb-tree/Data
     (root / "cfg").mkdir()
-    path = root / "cfg" / "S1Processor.cfg"
-    path.write_text(
-        f"""[Paths]
-output : {root / "out"}
-s1_images : {root / "s1"}
-dem_dir : {root / "dem"}
-geoid_file : {root / "linked" / "geoid" / "egm96.grd"}
-tmp : {root / "out" / "tmp"}
-[DataSource]
-first_date : 2020-01-01
-last_date : 2020-01-10
-polarisation : VV VH
-[Processing]
-calibration : sigma
-tiles : 32NNJ
-ram_per_process : 2048
-[Airflow]
-runner : docker
-image : s1ops:test
-docker_url : unix:///run/s1ops-test.sock
-"""
+    geoid = root / "linked" / "geoid" / "egm96.grd"
+    return write_request(
+        root / "cfg" / REQUEST_NAME,
+        RequestPaths(root / "out", root / "s1", root / "dem", root / "out" / "tmp", geoid),
+        tiles="32NNJ",
+        processing={"ram_per_process": 2048},
+        airflow={
+            "runner": "docker",
+            "image": "s1ops:test",
+            "docker_url": "unix:///run/s1ops-test.sock",
+        },
     )
-    return path
 
 
 def test_inputs_read_only_outputs_writable_at_the_request_files_paths(tmp_path: Path) -> None:
@@ -50,15 +41,22 @@ def test_inputs_read_only_outputs_writable_at_the_request_files_paths(tmp_path: 
     mounts = {m["Target"]: m for m in kwargs["mounts"]}
     assert all(m["Source"] == target and m["Type"] == "bind" for target, m in mounts.items())
     writable = {t for t, m in mounts.items() if not m.get("ReadOnly")}
-    assert writable == {str(tmp_path / "out"), str(tmp_path / "out" / "tmp")}
+    # The container leases the products itself: their lock folder is writable,
+    # the products stay read-only.
+    locks = str(tmp_path / "s1" / LOCKS_DIR)
+    assert writable == {str(tmp_path / "out"), str(tmp_path / "out" / "tmp"), locks}
     # The geoid's folder at the path the request file names, through the symlink:
     # a resolved path would leave OTB without its geoid, silently.
     assert set(mounts) - writable == {
         str(tmp_path / p) for p in ("s1", "dem", "cfg", "linked/geoid")
     }
+    # The cache is mounted before its lock folder, which would be hidden otherwise.
+    targets = [m["Target"] for m in kwargs["mounts"]]
+    assert targets.index(str(tmp_path / "s1")) < targets.index(locks)
     assert not (tmp_path / "out").exists()  # nothing made while a DAG file is parsed
     make_written_folders(load_config(config))
     assert (tmp_path / "out" / "tmp").is_dir()  # bind sources must exist
+    assert Path(locks).is_dir()
 
 
 def test_engine_limits_and_results(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk.module_loading import import_string
 from s1ops_airflow.triggers import ERROR, READY, TIMEOUT, ProductAvailableTrigger
 
+from s1ops.catalogue.search import Availability
 from s1ops.testing.stac_failures import FailureMode
 from tests import airflow_session as session
 
@@ -44,7 +45,9 @@ def test_fires_when_an_offline_product_comes_online(request_file, stac) -> None:
     event = _first_event(trigger)
 
     assert event["status"] == READY
-    assert event["availability"] == "online"
+    # The event carries the product's Availability, read back by the fetch task.
+    found = Availability.from_dict(event["availability"])
+    assert (found.product_id, found.status, found.ready) == (session.SINGLE, "online", True)
     assert event["polls"] >= 3
     assert stac.stats().orders_by_product == {session.SINGLE: 1}
 
@@ -60,6 +63,7 @@ def test_reports_a_timeout_at_its_deadline(request_file, stac) -> None:
 
     assert event["status"] == TIMEOUT
     assert event["deadline"] == deadline
+    assert Availability.from_dict(event["availability"]).status in ("offline", "staging")
 
 
 def test_reports_an_unknown_product_as_an_error(request_file, stac) -> None:

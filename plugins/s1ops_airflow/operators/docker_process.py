@@ -1,4 +1,4 @@
-"""``process`` with the docker runner: DockerOperator holding the job's product leases.
+"""``process`` with the docker runner: ``s1ops process`` for one tile job in the s1ops image.
 
 Imported only when ``[Airflow] runner = docker``: the local runner never loads
 the Docker provider.
@@ -6,33 +6,41 @@ the Docker provider.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from airflow.providers.docker.operators.docker import DockerOperator
 
+from s1ops.exit_codes import NOT_YET
 
-class LeasedDockerOperator(DockerOperator):
-    """DockerOperator holding the job's products (shared leases) while its container runs.
 
-    As with the local runner, the maintenance purge then never deletes a
-    product under a running container.
+class DockerProcessJobOperator(DockerOperator):
+    """DockerOperator running ``s1ops process`` for ``job`` (a ``select`` result, as the local
+    runner takes it); the command is built from the job, never given.
+
+    The container leases the job's products itself (``process_job``) through
+    the read-write ``.locks`` mount of ``docker_runner``, so the maintenance
+    purge never deletes a product under it. Exit 75 (products no longer on
+    disk) skips the task, as with the local runner.
     """
 
-    def __init__(self, *, config_path: str, lease_timeout_s: float = 3600.0, **kwargs: Any):
+    def __init__(
+        self, *, config_path: str, job: dict[str, Any], force: bool = False, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("skip_on_exit_code", NOT_YET)
         super().__init__(**kwargs)
         self.config_path = config_path
-        self.lease_timeout_s = lease_timeout_s
+        self.job = job
+        self.force = force
 
     def execute(self, context: Any) -> Any:
-        from s1ops.cache.locks import hold_products
+        from s1ops.cli.process_cmd import process_command
         from s1ops.config.request import load_config
         from s1ops.planning.jobs import TileJob
         from s1ops_airflow.docker_runner import make_written_folders
 
-        command = list(self.command or [])
-        job = TileJob.from_dict(json.loads(command[command.index("--job") + 1]))
-        cfg = load_config(self.config_path)
-        make_written_folders(cfg)
-        with hold_products(job.product_ids, cfg.paths.s1_images, timeout_s=self.lease_timeout_s):
-            return super().execute(context)
+        # Built here, after templates are rendered: the job's JSON is data, not a template.
+        self.command = process_command(
+            self.config_path, TileJob.from_dict(self.job), force=self.force
+        )
+        make_written_folders(load_config(self.config_path))
+        return super().execute(context)

@@ -19,13 +19,9 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from s1ops.exit_codes import NOT_YET, RETRY_LATER
 from s1ops_airflow.child import S1opsChild
 from s1ops_airflow.triggers import ERROR, READY, TIMEOUT, ProductAvailableTrigger
-
-# `s1ops product download` exit codes (s1ops.cli.download_cmd).
-EXIT_NOT_YET = 75  # offline or staging: wait
-EXIT_RETRY = (69, 74)  # quota, transfer failed after bounded retries: Airflow retries later
-# Anything else (2 config, 66 not found, 77 credentials): retrying cannot help.
 
 
 class FetchProductOperator(BaseOperator):
@@ -73,7 +69,7 @@ class FetchProductOperator(BaseOperator):
         result = self.child.run([*args, "--attempts", str(self.attempts)])
         if result.returncode == 0:
             return str(result.json()["safe"])
-        if result.returncode == EXIT_NOT_YET:
+        if result.returncode == NOT_YET:
             remaining = datetime.fromisoformat(deadline) - datetime.now(UTC)
             if remaining <= timedelta(0):
                 self._timed_out(deadline)
@@ -90,16 +86,20 @@ class FetchProductOperator(BaseOperator):
                 timeout=remaining + timedelta(seconds=self.poke_interval_s + 60),
             )
         message = f"download of {self.product_id} failed (exit {result.returncode}): "
-        message += result.stderr_tail.strip().splitlines()[-1] if result.stderr_tail else ""
-        if result.returncode in EXIT_RETRY:
+        message += result.last_error
+        if result.returncode in RETRY_LATER:
             raise RuntimeError(message)
+        # Anything else (bad input, not found, credentials): retrying cannot help.
         raise AirflowFailException(message)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+        from s1ops.catalogue.search import Availability
+
         status = event.get("status")
         if status == READY:
+            found = Availability.from_dict(event["availability"])
             self.log.info(
-                "%s is %s after %s poll(s)", self.product_id, event["availability"], event["polls"]
+                "%s is %s after %s poll(s)", found.product_id, found.status, event["polls"]
             )
             return self._download_or_defer(str(event["deadline"]))
         if status == TIMEOUT:

@@ -1,8 +1,11 @@
-"""``plan``: the tile's jobs over the run's days; ``select``: one polarisation's runnable jobs."""
+"""``plan``: the tile's jobs over the run's days; ``select``: one polarisation's runnable jobs.
+
+Adapters around ``s1ops.planning.runs`` (``plan_for_run``, ``select_jobs``):
+``s1ops plan`` prints what ``plan`` pushes.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -26,10 +29,9 @@ def _interval(context: Context) -> tuple[datetime, datetime]:
 class PlanTileOperator(BaseOperator):
     """Plan one tile over the run's window (data interval + lookback, or the run's params).
 
-    Searches the catalogue when ``[DataSource] download`` is on, scans the S1
-    cache, and pushes the plan (XCom ``plan``) and the run request (XCom
-    ``request``). Returns the ids of the products to fetch: what the
-    ``fetch`` task is mapped over.
+    Pushes the plan (XCom ``plan``, None when the window is empty) and the run
+    request (XCom ``request``); returns the ids of the products to fetch: what
+    the ``fetch`` task is mapped over.
     """
 
     template_fields: Sequence[str] = ("config_path", "tile_id")
@@ -42,48 +44,17 @@ class PlanTileOperator(BaseOperator):
     def execute(self, context: Context) -> list[str]:
         from s1ops.config.request import load_config
         from s1ops.errors import RunParamsError
-        from s1ops.planning.runs import (
-            jobs_to_run,
-            plan_run,
-            products_to_fetch,
-            run_request,
-            run_window,
-        )
+        from s1ops.planning.runs import plan_for_run
 
         cfg = load_config(self.config_path)
-        start, end = _interval(context)
-        window = run_window(
-            start,
-            end,
-            lookback_days=cfg.airflow.lookback_days,
-            first_date=cfg.data_source.first_date,
-            last_date=cfg.data_source.last_date,
-        )
         try:
-            request = run_request(
-                context["params"], window=window, polarisations=cfg.data_source.polarisations
-            )
+            run = plan_for_run(cfg, self.tile_id, *_interval(context), context["params"])
         except RunParamsError as exc:
             raise AirflowFailException(str(exc)) from exc
         ti = context["ti"]
-        ti.xcom_push(key=REQUEST_KEY, value=request.to_dict())
-        if request.empty:
-            self.log.info("nothing to plan: window %s..%s is empty", *window)
-            ti.xcom_push(key=PLAN_KEY, value=None)
-            return []
-        catalogue = self._search(cfg, request) if cfg.data_source.download else []
-        plan = plan_run(cfg, self.tile_id, request, catalogue)
-        ti.xcom_push(key=PLAN_KEY, value=plan.to_dict())
-        fetch = products_to_fetch(jobs_to_run(plan, request))
-        self.log.info("products to fetch: %s", ", ".join(fetch) or "none")
-        return fetch
-
-    def _search(self, cfg: Any, request: Any) -> list[Any]:
-        from s1ops.catalogue.gateway import source_from_config
-        from s1ops.catalogue.search import criteria_from_config, search_products
-
-        criteria = criteria_from_config(cfg, self.tile_id, request.first_date, request.last_date)
-        return search_products(source_from_config(cfg), criteria)
+        ti.xcom_push(key=REQUEST_KEY, value=run.request.to_dict())
+        ti.xcom_push(key=PLAN_KEY, value=None if run.empty else run.plan.to_dict())
+        return list(run.fetch)
 
 
 class SelectJobsOperator(BaseOperator):
@@ -91,63 +62,31 @@ class SelectJobsOperator(BaseOperator):
 
     Runs whatever happened to the fetches (trigger rule ``all_done``): a job
     whose product did not come is left for a later run, never made partial.
-    Returns one kwargs dict per job for the mapped ``process`` task: ``job``
-    and ``force`` for the local runner, ``command`` for the docker runner.
+    Returns one ``{"job", "force"}`` kwargs dict per job for the mapped
+    ``process`` task, whichever runner it uses.
     """
 
     template_fields: Sequence[str] = ("config_path", "polarisation")
 
     def __init__(
-        self,
-        *,
-        config_path: str,
-        polarisation: str,
-        plan_task_id: str = "plan",
-        runner: str = "local",
-        **kwargs: Any,
+        self, *, config_path: str, polarisation: str, plan_task_id: str = "plan", **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.config_path = config_path
         self.polarisation = polarisation
         self.plan_task_id = plan_task_id
-        self.runner = runner
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         from s1ops.config.request import load_config
         from s1ops.planning.jobs import PlanResult
-        from s1ops.planning.runs import RunRequest, jobs_to_run, with_local_products
+        from s1ops.planning.runs import RunRequest, select_jobs
 
         ti = context["ti"]
-        plan_doc = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY)
-        request_doc = ti.xcom_pull(task_ids=self.plan_task_id, key=REQUEST_KEY)
-        if plan_doc is None or request_doc is None:
+        plan = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY)
+        request = ti.xcom_pull(task_ids=self.plan_task_id, key=REQUEST_KEY)
+        if plan is None or request is None:
             raise AirflowSkipException("no plan for this run (empty window, or plan failed)")
-        plan = PlanResult.from_dict(plan_doc)
-        request = RunRequest(
-            datetime.fromisoformat(request_doc["first_date"]).date(),
-            datetime.fromisoformat(request_doc["last_date"]).date(),
-            bool(request_doc["force"]),
-            tuple(request_doc["polarisations"]),
-        )
-        cfg = load_config(self.config_path)
-        selected: list[dict[str, Any]] = []
-        for job in jobs_to_run(plan, request):
-            if job.polarisation != self.polarisation:
-                continue
-            ready, missing = with_local_products(job, cfg.paths.s1_images)
-            if missing:
-                self.log.warning(
-                    "%s waits for %s (not on disk): a later run will produce it",
-                    job.job_id,
-                    ", ".join(missing),
-                )
-                continue
-            selected.append(self._kwargs(ready.to_dict(), request.force))
-        self.log.info("%d %s job(s) to process", len(selected), self.polarisation)
-        return selected
-
-    def _kwargs(self, job: dict[str, Any], force: bool) -> dict[str, Any]:
-        if self.runner == "docker":
-            command = ["process", self.config_path, "--job", json.dumps(job)]
-            return {"command": [*command, "--force"] if force else command}
-        return {"job": job, "force": force}
+        run = RunRequest.from_dict(request)
+        s1_images = load_config(self.config_path).paths.s1_images
+        jobs = select_jobs(PlanResult.from_dict(plan), run, self.polarisation, s1_images)
+        return [{"job": job.to_dict(), "force": run.force} for job in jobs]

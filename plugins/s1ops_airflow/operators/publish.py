@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, BaseOperator, Context
 
 from s1ops_airflow.operators.plan import PLAN_KEY
+
+if TYPE_CHECKING:
+    from s1ops.processing.job import JobResult
 
 
 def tile_asset(output_dir: str | Path, tile_id: str) -> Asset:
@@ -23,18 +25,19 @@ def tile_asset(output_dir: str | Path, tile_id: str) -> Asset:
     return Asset(name=uri, uri=uri, group="s1ops", extra={"tile_id": tile_id})
 
 
-def _results(value: Any) -> list[dict[str, Any]]:
-    """Process results from XCom: dicts (local runner) or JSON lines (DockerOperator)."""
+def _results(value: Any) -> list[JobResult]:
+    """Process results from XCom: dicts (local runner) or JSON lines (DockerOperator's last
+    log line); one per map index, nothing for a skipped one."""
+    from s1ops.processing.job import JobResult
+
     if value is None:
         return []
     items = [value] if isinstance(value, dict | str) else list(value)
-    out = []
-    for item in items:
-        if isinstance(item, str):
-            item = json.loads(item)
-        if isinstance(item, dict):
-            out.append(item)
-    return out
+    return [
+        JobResult.from_json(item) if isinstance(item, str) else JobResult.from_dict(item)
+        for item in items
+        if item is not None
+    ]
 
 
 class PublishTileOperator(BaseOperator):
@@ -63,24 +66,15 @@ class PublishTileOperator(BaseOperator):
         self.plan_task_id = plan_task_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from s1ops.planning.jobs import PlanResult
+        from s1ops.planning.runs import run_outputs
+
         ti = context["ti"]
-        new: list[str] = []
-        for task_id in self.process_task_ids:
-            for result in _results(ti.xcom_pull(task_ids=task_id)):
-                if not result.get("skipped"):
-                    new += [p for p in (result.get("output"), result.get("mask")) if p]
-        plan = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY) or {"jobs": []}
-        outputs = []
-        for job in plan["jobs"]:
-            folder = Path(job["output_path"]).parent
-            found = job.get("existing_output")
-            for path in (job["output_path"], job.get("mask_path"), found and str(folder / found)):
-                if path and Path(path).exists():
-                    outputs.append(str(path))
-        summary = {"tile_id": self.tile_id, "outputs": sorted(set(outputs)), "new": sorted(new)}
-        context["outlet_events"][self.asset].extra = {
-            "tile_id": self.tile_id,
-            "new": summary["new"],
-        }
-        self.log.info("%s: %d output(s), %d new", self.tile_id, len(summary["outputs"]), len(new))
-        return summary
+        results = [r for t in self.process_task_ids for r in _results(ti.xcom_pull(task_ids=t))]
+        plan = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY)
+        plan = None if plan is None else PlanResult.from_dict(plan)
+        found = run_outputs(self.tile_id, plan, results)
+        event = context["outlet_events"][self.asset]
+        event.extra = {"tile_id": self.tile_id, "new": list(found.new)}
+        self.log.info("%s: %d output(s), %d new", self.tile_id, len(found.outputs), len(found.new))
+        return found.to_dict()

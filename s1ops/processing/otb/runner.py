@@ -1,7 +1,8 @@
 """Runs a chain in a child process and publishes its outputs atomically.
 
-Outputs are written under a hidden partial name next to the final one, tagged,
-then renamed: a crash at any point never leaves a file that looks finished.
+Outputs are written under a hidden partial name next to the final one
+(``s1ops.scratch.partial_path``), tagged, then renamed: a crash at any point
+never leaves a file that looks finished.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +22,7 @@ from pathlib import Path
 from s1ops.errors import OtbError
 from s1ops.processing.otb.chain import Chain
 from s1ops.processing.otb.env import otb_environment
+from s1ops.scratch import new_token, partial_path
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,6 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 class ChainResult:
     written: tuple[str, ...]
     seconds: float
-
-
-def partial_path(final: str | os.PathLike[str], token: str) -> Path:
-    """Hidden sibling of ``final`` keeping its extension (OTB picks the driver from it)."""
-    final = Path(final)
-    return final.with_name(f".{final.stem}.partial-{token}{final.suffix}")
 
 
 def _die_with_parent() -> None:
@@ -77,7 +72,7 @@ def run_chain(
     ``finalize(partial_path, output_index)`` runs on each partial file before
     the rename (to write tags, for instance).
     """
-    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    token = new_token()  # one per chain: its outputs' partial files go together
     partials = [partial_path(o.path, token) for o in chain.outputs]
     child_chain = replace(
         chain,

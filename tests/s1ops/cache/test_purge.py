@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from s1ops.cache.layout import CacheLayout
 from s1ops.cache.locks import LockTimeoutError, hold_products, product_lock
 from s1ops.cache.purge import cached_products, purge_cache
 from s1ops.cli import main
@@ -46,7 +47,7 @@ def test_purge_keeps_most_recent_and_held(tmp_path):
         f"{OLDER}.SAFE",
         "notes.txt",
     ]
-    assert list((tmp_path / ".trash").iterdir()) == []
+    assert list(CacheLayout.of(tmp_path).trash_dir.iterdir()) == []
     # Released: the next purge deletes it.
     assert purge_cache(tmp_path, keep=2).deleted == (OLDER,)
 

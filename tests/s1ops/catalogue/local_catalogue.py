@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from s1ops.catalogue.fetch import DownloadPolicy
 from s1ops.catalogue.gateway import EodagSource
+from s1ops.testing import request_file
 from s1ops.testing.eodag_provider import write_provider_config
 from s1ops.testing.stac_server import serve_catalogue
-from tests.s1ops.testing.minimal_safe import build_zip
+from tests.s1ops.safe_builder import P1_COORDS, P2_COORDS, SafeSpec, build_safe_zip
+from tests.s1ops.safe_builder import P1_ID as P1
+from tests.s1ops.safe_builder import P2_ID as P2
 
 PROVIDER = "s1ops_dl_test"
-# Real consecutive products over tile 33NWB (relative orbit 7, descending).
-P1 = "S1A_IW_GRDH_1SDV_20200108T044150_20200108T044215_030704_038506_C7F5"
-P1_COORDS = "1.137156,14.233953 0.660935,16.461103 2.173307,16.775520 2.645077,14.545785"
-P2 = "S1A_IW_GRDH_1SDV_20200108T044215_20200108T044240_030704_038506_D953"
-P2_COORDS = "-0.370174,13.917268 -0.851051,16.143845 0.660845,16.461084 1.137179,14.233407"
+# P1, P2: real consecutive products over tile 33NWB (relative orbit 7, descending).
 # Same place twelve days later, ascending on another orbit (for filters).
 P3 = "S1A_IW_GRDH_1SDV_20200120T174150_20200120T174215_030886_038C0A_AB12"
 MISSING = "S1A_IW_GRDH_1SDV_20200108T044150_20200108T044215_030704_038506_0000"
@@ -29,9 +29,10 @@ FAST = DownloadPolicy(attempts=3, backoff_s=0.01, wait_s=0.1, timeout_s=0.0)
 @pytest.fixture(scope="session")
 def products(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("catalogue")
-    build_zip(folder, P1, P1_COORDS, image_bytes=200_000)
-    build_zip(folder, P2, P2_COORDS)
-    build_zip(folder, P3, P1_COORDS, relative_orbit=117, orbit_pass="ASCENDING")
+    build_safe_zip(folder, SafeSpec(product_id=P1, coordinates=P1_COORDS, image_bytes=200_000))
+    build_safe_zip(folder, SafeSpec(product_id=P2, coordinates=P2_COORDS))
+    p3 = SafeSpec(P3, coordinates=P1_COORDS, relative_orbit=117, orbit_pass="ASCENDING")
+    build_safe_zip(folder, p3)
     return folder
 
 
@@ -65,30 +66,19 @@ def source(eodag_dir: Path) -> EodagSource:
 
 
 def write_request(tmp_path: Path, eodag_dir: Path, s1_images: Path, **extra: str) -> Path:
-    """A request file using the session's eodag config and ``s1_images``."""
-    lines = "\n".join(f"{key} : {value}" for key, value in extra.items())
-    cfg = tmp_path / "S1Processor.cfg"
-    cfg.write_text(
-        f"""[Paths]
-output : {tmp_path / "out"}
-s1_images : {s1_images}
-dem_dir : {tmp_path / "dem"}
-tmp : {eodag_dir}
-
-[DataSource]
-download : True
-eodag_config : {eodag_dir / "eodag-user.yml"}
-polarisation : VV VH
-first_date : 2020-01-01
-last_date : 2020-01-31
-{lines}
-
-[Processing]
-calibration : sigma
-tiles : 33NWB
-"""
+    """A request file using the session's eodag config and ``s1_images``; ``extra`` [DataSource]."""
+    paths = request_file.RequestPaths(tmp_path / "out", s1_images, tmp_path / "dem", eodag_dir)
+    return request_file.write_request(
+        tmp_path / request_file.REQUEST_NAME,
+        paths,
+        tiles="33NWB",
+        data_source={
+            "download": True,
+            "eodag_config": eodag_dir / "eodag-user.yml",
+            "last_date": date(2020, 1, 31),
+            **extra,
+        },
     )
-    return cfg
 
 
 def assert_clean(cache: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -112,3 +112,29 @@ def test_cli_search_and_status(source, server, eodag_dir, tmp_path, capsys):
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (line["product_id"], line["status"], line["order_placed"]) == (P1, "staging", True)
     assert main(["product", "status", str(cfg), MISSING]) == 66
+
+
+def test_cli_plan_searches_the_catalogue_as_a_dag_run_does(
+    server, eodag_dir, tmp_path, capsys
+) -> None:
+    from s1ops.config.request import load_config
+    from s1ops.planning.runs import RunPlan, plan_for_run
+
+    cfg = write_request(tmp_path, eodag_dir, tmp_path / "s1")
+    flags = ["--interval-start", "2020-01-08", "--lookback", "0"]
+    assert main(["plan", str(cfg), "--tile", "33NWB", *flags, "--search"]) == 0
+    run = RunPlan.from_dict(json.loads(capsys.readouterr().out))
+    assert (run.request.first_date, run.request.last_date) == (date(2020, 1, 8),) * 2
+    assert [(j.polarisation, j.product_ids) for j in run.plan.jobs] == [
+        ("vv", (P1, P2)),
+        ("vh", (P1, P2)),
+    ]
+    assert run.fetch == (P1, P2)
+    # What the DAG's plan task computes for that run ([DataSource] download is on).
+    dag_run = plan_for_run(
+        load_config(cfg), "33NWB", datetime(2020, 1, 8, tzinfo=UTC), None, {}, lookback_days=0
+    )
+    assert dag_run == run
+    # Without --search, only the disk (empty here) is planned.
+    assert main(["plan", str(cfg), "--tile", "33NWB", *flags]) == 0
+    assert RunPlan.from_dict(json.loads(capsys.readouterr().out)).plan.jobs == ()

@@ -14,6 +14,7 @@ from s1ops.cli import main
 from s1ops.config.keys import IGNORED_KEYS, USED_KEYS
 from s1ops.config.request import S1Config, config_summary, load_config, parse_config_text
 from s1ops.errors import ConfigError, ConfigFileError
+from s1ops.testing.request_file import RequestPaths, render, request_sections
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "config" / "S1Processor.example.cfg"
@@ -84,25 +85,11 @@ S1TILING_ENV = {
     "HOME": "/home/someone",
 }
 
-MINIMAL = {
-    "Paths": {"output": "/o", "s1_images": "/s1", "dem_dir": "/dem/srtm", "tmp": "/t"},
-    "DataSource": {
-        "polarisation": "VV VH",
-        "first_date": "2020-01-01",
-        "last_date": "2020-01-10",
-    },
-    "Processing": {"calibration": "sigma", "tiles": "33NWB"},
-}
-
-
-def render(sections: dict[str, dict[str, str]]) -> str:
-    lines: list[str] = []
-    for section, keys in sections.items():
-        lines.append(f"[{section}]")
-        lines.extend(f"{key} : {value}" for key, value in keys.items())
-    return "\n".join(lines) + "\n"
-
-
+# The smallest valid request (the suite's request builder with its defaults):
+# the tests below change one thing in it at a time.
+MINIMAL = request_sections(
+    RequestPaths(output="/o", s1_images="/s1", dem_dir="/dem/srtm", tmp="/t"), tiles="33NWB"
+)
 MINIMAL_TEXT = render(MINIMAL)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from s1ops.errors import ProductNameError
 from s1ops.outputs.names import OutputName, output_name_for
-from s1ops.outputs.tags import TagInputs, image_description, output_tags
+from s1ops.outputs.tags import TagInputs, image_description, mask_tags, output_tags
 from s1ops.sentinel1.ids import ProductId
 
 P1 = ProductId.parse("S1A_IW_GRDH_1SDV_20200108T044150_20200108T044215_030704_038506_C7F5")
@@ -141,3 +141,9 @@ def test_tags_noise_removed_extra_metadata_and_errors():
         output_tags([P1], INPUTS, image_type="GRD", now=NOW)
     with pytest.raises(ValueError):
         output_tags([], INPUTS, image_type="MASK", now=NOW)
+
+
+@pytest.mark.parametrize("products", [[P1], [P2, P1]])
+def test_mask_tags_derived_from_the_image_equal_the_masks_own(products):
+    image = output_tags(products, INPUTS, image_type="BACKSCATTERING", now=NOW)
+    assert mask_tags(image) == output_tags(products, INPUTS, image_type="MASK", now=NOW)

@@ -1,11 +1,14 @@
-"""Tests of the plan's output data and its JSON form."""
+"""Tests of the plan's output data and its JSON form: the tile job's contract."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from s1ops.planning.jobs import DroppedGroup, PlanResult, TileJob
+import pytest
+
+from s1ops.errors import ContractError
+from s1ops.planning.jobs import STATUSES, DroppedGroup, PlanResult, TileJob
 
 PID = "S1A_IW_GRDH_1SDV_20200108T044150_20200108T044215_030704_038506_C7F5"
 
@@ -57,3 +60,66 @@ def test_from_dict_fills_optional_fields():
         del data["jobs"][0][key]
     again = PlanResult.from_dict(data).jobs[0]
     assert (again.product_paths, again.waiting_for, again.existing_output) == ((), (), None)
+
+
+def test_a_job_crosses_as_json_and_back_unchanged():
+    for status in STATUSES:
+        original = job(status)
+        assert TileJob.from_json(json.dumps(original.to_dict())) == original
+    dropped = DroppedGroup("33NWB", "vh", date(2020, 1, 8), "S1A", 7, "DES", (PID,), 5.87, "")
+    assert DroppedGroup.from_dict(json.loads(json.dumps(dropped.to_dict()))) == dropped
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("day", "2020-13-08", "a day as YYYY-MM-DD"),
+        ("polarisation", "VX", "one of: vv, vh, hh, hv"),
+        ("status", "running", "one of: todo, done, waiting"),
+        ("relative_orbit", 176, "an integer in 1..175"),
+        ("relative_orbit", "7", "an integer in 1..175"),
+        ("orbit_direction", "DSC", "one of: ASC, DES"),
+        ("coverage_pct", "94%", "a number"),
+        ("produced", "no", "true or false"),
+        ("product_ids", [], "a non-empty list of non-empty strings"),
+        ("product_paths", ["/s1/a.SAFE", None], "1 entries, one per product id"),
+        ("mask_path", "", "a non-empty string or null"),
+        ("output_path", None, "a non-empty string"),
+    ],
+)
+def test_a_wrong_field_is_named_with_its_value_and_what_was_expected(field, value, expected):
+    data = job("todo").to_dict() | {field: value}
+    with pytest.raises(ContractError) as info:
+        TileJob.from_dict(data)
+    error = info.value
+    assert (error.contract, error.field, error.value, error.missing) == (
+        "TileJob",
+        field,
+        value,
+        False,
+    )
+    assert expected in str(error)
+    assert f"TileJob.{field} = {value!r}" in str(error)
+
+
+def test_a_missing_field_is_named():
+    data = job("todo").to_dict()
+    del data["output_path"]
+    with pytest.raises(ContractError, match=r"TileJob.output_path is missing: expected a non-emp"):
+        TileJob.from_dict(data)
+    with pytest.raises(ContractError, match="expected a JSON object"):
+        TileJob.from_dict([data])
+    with pytest.raises(ContractError, match="one JSON document"):
+        TileJob.from_json("{not json")
+
+
+def test_a_bad_job_inside_a_plan_is_named_with_its_index():
+    plan = PlanResult("33NWB", date(2020, 1, 1), date(2020, 1, 2), (job("todo"), job("done")))
+    data = plan.to_dict()
+    data["jobs"][1]["day"] = "tomorrow"
+    with pytest.raises(ContractError) as info:
+        PlanResult.from_dict(data)
+    assert str(info.value).startswith("PlanResult.jobs[1] TileJob.day = 'tomorrow'")
+    assert info.value.field == "day"
+    with pytest.raises(ContractError, match=r"PlanResult\.first_date is missing"):
+        PlanResult.from_dict({"tile_id": "33NWB", "last_date": "2020-01-02"})

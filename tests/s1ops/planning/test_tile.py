@@ -24,6 +24,7 @@ from s1ops.planning.tile import (
 from s1ops.sentinel1.ids import ProductId
 from s1ops.sentinel1.records import ProductRecord
 from s1ops.sentinel1.safe import parse_footprint, read_annotation, scan_products
+from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, write_request
 from tests.s1ops.safe_builder import (
     IW_GRD_ID,
     P1_COORDS,
@@ -333,25 +334,13 @@ def test_speed_10000_products():
 
 
 def _request(tmp_path, *, ratio: int = 0, masks: bool = True) -> Path:
-    cfg = tmp_path / "S1Processor.cfg"
-    cfg.write_text(f"""\
-[Paths]
-output : {tmp_path}/out
-s1_images : {tmp_path}/s1
-dem_dir : {tmp_path}/srtm
-tmp : {tmp_path}/tmp
-[DataSource]
-polarisation : VV-VH
-first_date : 2020-01-01
-last_date : 2020-01-10
-tile_to_product_overlap_ratio : {ratio}
-[Mask]
-generate_border_mask : {masks}
-[Processing]
-calibration : sigma
-tiles : 33NWB
-""")
-    return cfg
+    return write_request(
+        tmp_path / REQUEST_NAME,
+        RequestPaths.under(tmp_path),
+        tiles="33NWB",
+        data_source={"polarisation": "VV-VH", "tile_to_product_overlap_ratio": ratio},
+        mask={"generate_border_mask": masks},
+    )
 
 
 def test_cli_plan(tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from osgeo import gdal
 
 from s1ops.cli import main
 from s1ops.outputs.geotiff import read_tags
+from s1ops.outputs.tags import mask_tags
 from s1ops.processing.concat import merged_tags
 
 gdal.UseExceptions()
@@ -78,6 +80,8 @@ def test_concatenate_with_mask_writes_a_uint8_border_mask(
     m = read(mask)
     assert m.dtype == np.uint8
     assert set(np.unique(m)) <= {0, 1}
+    # The same tags `s1ops process` gives a mask: the image's, typed and described as a mask.
+    assert read_tags(mask) == {**mask_tags(read_tags(out)), "TIFFTAG_DATETIME": ANY}
     assert read_tags(mask)["IMAGE_TYPE"] == "MASK"
     # Opening only removes: the mask never marks a no-data pixel as valid.
     assert not np.any((m == 1) & (read(out) == 0))

@@ -17,6 +17,7 @@ import shapely
 from osgeo import gdal
 from shapely.ops import unary_union
 
+from s1ops.cache.orthoready import ORTHOREADY_SUFFIX, orthoready_dir
 from s1ops.cli import main
 from s1ops.config.request import load_config
 from s1ops.errors import ConfigError
@@ -32,7 +33,8 @@ from s1ops.processing.otb.steps import MarginThresholds
 from s1ops.processing.settings import settings_from_config
 from s1ops.sentinel1.safe import read_annotation, read_safe, scan_products
 from s1ops.testing.dem import make_flat_dem
-from s1ops.testing.synth_safe import SynthSpec, make_product
+from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, write_request
+from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
 
 gdal.UseExceptions()
 START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
@@ -62,27 +64,16 @@ def site(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
     )
     footprint = unary_union([read_safe(first).footprint, read_safe(second).footprint])
     make_flat_dem(footprint, root / "dem", arcsec=3)
-    (root / "S1Processor.cfg").write_text(
-        f"""[Paths]
-output : {root}/out
-s1_images : {s1}
-dem_dir : {root}/dem
-geoid_file : {otb_data}/Input/DEM/egm96.grd
-tmp : {root}/tmp
-[DataSource]
-first_date : 2020-01-01
-last_date : 2020-01-10
-polarisation : VV VH
-[Mask]
-generate_border_mask : True
-[Processing]
-calibration : sigma
-tiles : 32NNH, 32NPJ
-output_spatial_resolution : {RES_M}
-orthorectification_gridspacing : {4 * RES_M}
-[Quicklook]
-generate_quicklook : True
-"""
+    write_request(
+        root / REQUEST_NAME,
+        RequestPaths.under(root, geoid_file=otb_data / GEOID_SUBPATH),
+        tiles=("32NNH", "32NPJ"),
+        mask={"generate_border_mask": True},
+        processing={
+            "output_spatial_resolution": RES_M,
+            "orthorectification_gridspacing": 4 * RES_M,
+        },
+        quicklook={"generate_quicklook": True},
     )
     return root
 
@@ -232,7 +223,7 @@ def test_cache_before_ortho_gives_nearly_identical_pixels(otb: None, site: Path)
         mask_path=None,
     )
     run(site, cached, cache_before_ortho=True)
-    orthoready = sorted((site / "tmp" / "S1").glob("*_OrthoReady.tif"))
+    orthoready = sorted(orthoready_dir(site / "tmp").glob(f"*{ORTHOREADY_SUFFIX}"))
     assert len(orthoready) == 2
     if not Path(job.output_path).exists():
         run(site, job)

@@ -22,6 +22,7 @@ from tests.s1ops.safe_builder import (
     ANNOTATIONS,
     IW_GRD_VV,
     P1_ID,
+    P1_START,
     P2_COORDS,
     P2_ID,
     SafeSpec,
@@ -35,7 +36,7 @@ MEAS_VV = "measurement/s1a-iw-grd-vv-20200108t044150-20200108t044215-030704-0385
 
 @pytest.mark.parametrize("builder", [build_safe_dir, build_safe_zip])
 def test_read_safe(tmp_path, builder):
-    product = read_safe(builder(tmp_path))
+    product = read_safe(builder(tmp_path, SafeSpec(start=P1_START)))
     assert product.product_id.format() == P1_ID
     assert (product.absolute_orbit, product.relative_orbit) == (30704, 7)
     assert (product.orbit_pass, product.orbit_direction) == ("DESCENDING", "DES")

@@ -27,7 +27,9 @@ from s1ops.testing.eodag_provider import (
 )
 from s1ops.testing.stac_failures import FailureMode, load_failures
 from s1ops.testing.stac_server import serve_catalogue
-from tests.s1ops.testing.minimal_safe import build_zip
+from tests.s1ops.safe_builder import P1_COORDS, P2_COORDS, SafeSpec, build_safe_zip
+from tests.s1ops.safe_builder import P1_ID as P1
+from tests.s1ops.safe_builder import P2_ID as P2
 
 # eodag 4.10.1 warns about its own use of jsonpath-ng and of its own
 # deprecated paging helper (called by SearchResult.next_page): not ours to fix.
@@ -47,12 +49,8 @@ from eodag.utils.exceptions import (  # noqa: E402
     QuotaExceededError,
 )
 
-# Two real consecutive products over tile 33NWB (S1Tiling's test data):
+# P1, P2: two real consecutive products over tile 33NWB (S1Tiling's test data):
 # relative orbit 7, descending.
-P1 = "S1A_IW_GRDH_1SDV_20200108T044150_20200108T044215_030704_038506_C7F5"
-P1_COORDS = "1.137156,14.233953 0.660935,16.461103 2.173307,16.775520 2.645077,14.545785"
-P2 = "S1A_IW_GRDH_1SDV_20200108T044215_20200108T044240_030704_038506_D953"
-P2_COORDS = "-0.370174,13.917268 -0.851051,16.143845 0.660845,16.461084 1.137179,14.233407"
 # eodag's download wait and timeout are in minutes: 0.12 s between tries, 1.2 s in all.
 WAIT_MIN = 0.002
 TIMEOUT_MIN = 0.02
@@ -77,13 +75,19 @@ TRACK = [
 @pytest.fixture(scope="module")
 def products(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("products")
-    build_zip(folder, P1, P1_COORDS, image_bytes=200_000)
-    build_zip(folder, P2, P2_COORDS)
-    build_zip(folder, FAR, "45.0,5.0 45.0,7.0 46.0,7.0 46.0,5.0", 88, "ASCENDING")
-    build_zip(folder, LATER, P1_COORDS)
+    far = "45.0,5.0 45.0,7.0 46.0,7.0 46.0,5.0"
+    specs = [
+        SafeSpec(product_id=P1, coordinates=P1_COORDS, image_bytes=200_000),
+        SafeSpec(product_id=P2, coordinates=P2_COORDS),
+        SafeSpec(product_id=FAR, coordinates=far, relative_orbit=88, orbit_pass="ASCENDING"),
+        SafeSpec(product_id=LATER, coordinates=P1_COORDS),
+    ]
     for k, pid in enumerate(TRACK):
         lat = -20.0 + 1.5 * k
-        build_zip(folder, pid, f"{lat},100.0 {lat},102.0 {lat + 1.6},102.0 {lat + 1.6},100.0")
+        coords = f"{lat},100.0 {lat},102.0 {lat + 1.6},102.0 {lat + 1.6},100.0"
+        specs.append(SafeSpec(product_id=pid, coordinates=coords))
+    for spec in specs:
+        build_safe_zip(folder, spec)
     (folder / "notes.txt").write_text("not a product")
     return folder
 

@@ -14,6 +14,8 @@ import psutil
 import pytest
 from osgeo import gdal
 
+from s1ops.scratch import is_partial_name
+
 gdal.UseExceptions()
 SIZE_PX = 6000  # big enough that compressing the output takes a few seconds
 
@@ -50,7 +52,7 @@ def start_concatenate(image: Path, out: Path) -> subprocess.Popen[str]:
 def wait_for_partial(folder: Path, timeout_s: float = 60) -> Path:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        partials = [p for p in folder.glob(".*partial*") if p.stat().st_size > 0]
+        partials = [p for p in folder.iterdir() if is_partial_name(p.name) and p.stat().st_size]
         if partials:
             return partials[0]
         time.sleep(0.05)
@@ -101,8 +103,8 @@ def test_killing_the_whole_task_leaves_nothing_under_the_final_name(
     os.killpg(proc.pid, signal.SIGKILL)  # what a dead Airflow worker looks like
     proc.communicate(timeout=60)
     assert not out.exists()
-    # Only hidden partial files can remain: nothing that looks finished.
-    assert all(p.name.startswith(".") for p in tmp_path.iterdir())
+    # Only partial files can remain (hidden): nothing that looks finished.
+    assert all(is_partial_name(p.name) for p in tmp_path.iterdir())
     rerun = start_concatenate(big_image, out)
     rerun.communicate(timeout=300)
     assert rerun.returncode == 0 and out.exists()
