@@ -6,6 +6,7 @@ Only the write time (``TIFFTAG_DATETIME``) may differ.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,13 +45,20 @@ def _tiff_differences(a: Path, b: Path) -> list[str]:
     return found
 
 
-def output_differences(expected: str | Path, actual: str | Path) -> list[str]:
+def output_differences(
+    expected: str | Path, actual: str | Path, *, only: Sequence[str] | None = None
+) -> list[str]:
     """What differs between two output folders (empty: the same outputs).
 
     Files other than GeoTIFFs (quicklooks) must be equal byte for byte.
+    ``only`` compares just those relative paths (each must be in both).
     """
     expected, actual = Path(expected), Path(actual)
-    names, other = _files(expected), _files(actual)
+    if only is None:
+        names, other = _files(expected), _files(actual)
+    else:
+        names = [Path(n) for n in only]
+        other = [n for n in names if (expected / n).is_file() and (actual / n).is_file()]
     if names != other:
         return [f"files: {[str(n) for n in names]} != {[str(n) for n in other]}"]
     found = []
