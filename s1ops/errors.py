@@ -7,7 +7,22 @@ them into fail / skip / retry / exit codes.
 
 from __future__ import annotations
 
+import errno as errnos
+import os
 import reprlib
+
+# Values longer than this are shortened in messages (a 401-digit number is
+# refused just as clearly with its first and last digits).
+_SHOWN_CHARS = 160
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, its middle cut out when it is very long."""
+    text = repr(value)
+    if len(text) <= _SHOWN_CHARS:
+        return text
+    half = _SHOWN_CHARS // 2
+    return f"{text[:half]}...{text[-half // 4 :]} ({len(str(value))} characters)"
 
 
 class S1OpsError(Exception):
@@ -22,7 +37,7 @@ class ConfigError(S1OpsError):
         self.key = key
         self.value = value
         self.expected = expected
-        super().__init__(f"[{section}] {key} = {value!r}: {expected}")
+        super().__init__(f"[{section}] {key} = {_shown(value)}: {expected}")
 
 
 class TileIdError(S1OpsError, ValueError):
@@ -224,8 +239,9 @@ class ContractError(S1OpsError, ValueError):
         self.expected = expected
         self.missing = missing
         where = contract if field is None else f"{contract}.{field}"
-        # A whole plan can be the bad value: keep the message readable.
-        shown = reprlib.repr(value)
+        # A whole plan can be the bad value: keep the message readable. A string
+        # (a path) is shown whole unless very long: cutting its middle hides it.
+        shown = _shown(value) if isinstance(value, str) else reprlib.repr(value)
         what = "is missing" if missing else f"= {shown}"
         super().__init__(f"{where} {what}: expected {expected}")
 
@@ -252,4 +268,182 @@ class MaintenanceFailedError(S1OpsError):
             "maintenance part(s) failed: "
             + "; ".join(f"{part}: {error}" for part, error in errors.items())
             + " (the other parts ran: see the report)"
+        )
+
+
+# What each file-system refusal means, and what would have been needed instead.
+_REFUSALS: dict[int, tuple[str, str]] = {
+    errnos.ENOSPC: ("no space left on its file system", "free space there, then run again"),
+    errnos.EDQUOT: ("disk quota exceeded", "free space (or a larger quota), then run again"),
+    errnos.EIO: ("input/output error", "a working disk"),
+    errnos.EROFS: ("read-only file system", "a writable file system"),
+    errnos.EACCES: ("permission denied", f"permission for this user (uid {os.getuid()})"),
+    errnos.EPERM: ("operation not permitted", f"permission for this user (uid {os.getuid()})"),
+    errnos.EEXIST: ("a file is in the way", "a folder there (or nothing, to create one)"),
+    errnos.ENOTDIR: ("a file is in the way", "folders on the way to it, not files"),
+    errnos.EISDIR: ("is a folder", "a file there, not a folder"),
+}
+# Refusals a later run may not meet: the disk was full or failing.
+DISK_ERRNOS = frozenset({errnos.ENOSPC, errnos.EDQUOT, errnos.EIO})
+
+
+class FileSystemError(S1OpsError):
+    """A path s1ops must write (or read) that the file system refuses: read-only, no
+    permission, a file where a folder is needed, no space left. ``errno`` says which
+    (None when s1ops found the problem itself, before trying); ``what`` names the path's
+    role (``[Paths] output``), when known.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        reason: str,
+        expected: str,
+        *,
+        errno: int | None = None,
+        what: str = "",
+    ) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.expected = expected
+        self.errno = errno
+        self.what = what
+        where = f"{what} {self.path}" if what else self.path
+        super().__init__(f"{where}: {reason}; expected {expected}")
+
+    @property
+    def disk_full(self) -> bool:
+        """Whether the disk refused (full, over quota, failing) rather than the path."""
+        return self.errno in DISK_ERRNOS
+
+    @classmethod
+    def from_os_error(cls, error: OSError, *, what: str = "") -> FileSystemError | None:
+        """The refusal ``error`` stands for, or None for an OSError that is not one."""
+        if error.errno not in _REFUSALS:
+            return None
+        reason, expected = _REFUSALS[error.errno]
+        path = error.filename if error.filename is not None else "(path not known)"
+        if error.filename2 is not None:
+            path = f"{path} -> {error.filename2}"
+        return cls(path, reason, expected, errno=error.errno, what=what)
+
+
+class RasterError(S1OpsError):
+    """An image s1ops must read that cannot be read: missing, truncated, not a GeoTIFF."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, expected: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.expected = expected
+        super().__init__(f"{self.path}: {reason}; expected {expected}")
+
+
+class DemFileError(DemError):
+    """A DEM cell or the geoid file that OTB would misread: names the file and what was expected.
+
+    OTB skips an elevation file it cannot read, or reads a short one as zeros,
+    and orthorectifies anyway: the geometry would be silently wrong.
+    """
+
+    def __init__(self, path: str, kind: str, problem: str, expected: str) -> None:
+        self.path = path
+        self.kind = kind  # 'DEM cell' or 'geoid file'
+        self.problem = problem
+        self.expected = expected
+        # DemError's fields: the folder, and no cell missing.
+        self.dem_dir = os.path.dirname(path)
+        self.missing: list[str] = []
+        S1OpsError.__init__(self, f"{kind} {path}: {problem}; expected {expected}")
+
+
+class ZippedProductError(SafeError):
+    """A zipped product in the S1 cache that cannot be extracted into ``{id}.SAFE`` for use.
+
+    It is left in place (it is the user's file): replace it, or delete it so
+    that the product is downloaded again.
+    """
+
+    def __init__(self, path: str, product_id: str, reason: str) -> None:
+        self.product_id = product_id
+        super().__init__(
+            path,
+            f"zipped product {product_id} cannot be used: {reason}; it was left in place: "
+            "replace it with a whole copy, or delete it to download the product again",
+        )
+        self.reason = reason
+
+
+# Sizes in messages: decimal units, as df -H and most users count them.
+_KB, _MB = 1_000, 1_000_000
+
+
+def _megabytes(size_bytes: int) -> str:
+    """A size for people: ``12.3 MB``; small ones in kB or bytes (never ``0.0 MB``)."""
+    if size_bytes >= _MB // 10:
+        return f"{size_bytes / _MB:.1f} MB"
+    if size_bytes >= _KB:
+        return f"{size_bytes / _KB:.0f} kB"
+    return f"{size_bytes} bytes"
+
+
+class DiskFullError(FileSystemError):
+    """A write that ran out of space (ENOSPC, or over quota): nothing was published.
+
+    ``folder`` is where it was writing and ``writing`` what (a file name, "a work
+    folder"...); ``needed_bytes`` what it needed when known (with
+    ``needed_at_least``: it stopped there, more was needed), ``free_bytes`` what is
+    free there now, after its partial file was deleted.
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        writing: str,
+        *,
+        needed_bytes: int | None = None,
+        free_bytes: int | None = None,
+        needed_at_least: bool = False,
+        no_inode_left: bool = False,
+        errno: int = errnos.ENOSPC,
+    ) -> None:
+        super().__init__(
+            folder, "no space left", "free space there, then run again", errno=errno, what=writing
+        )
+        self.folder = str(folder)
+        self.writing = writing
+        self.needed_bytes = needed_bytes
+        self.free_bytes = free_bytes
+        self.needed_at_least = needed_at_least
+        self.no_inode_left = no_inode_left
+        # Out of inodes (too many files), bytes are no measure of what is missing.
+        space = ["no free inode: too many files"] if no_inode_left else []
+        if needed_bytes is not None:
+            about = "more than " if needed_at_least else "~"
+            space.append(f"needed {about}{_megabytes(needed_bytes)}")
+        if free_bytes is not None and not no_inode_left:
+            space.append(f"free {_megabytes(free_bytes)}")
+        shown = f" ({', '.join(space)})" if space else ""
+        S1OpsError.__init__(
+            self,
+            f"no space left in {self.folder}{shown} writing {writing}; nothing was published: "
+            "free space there (or point the folder elsewhere), then run again",
+        )
+
+
+class IncompleteFileError(FileSystemError):
+    """A file written for publication that is not complete (truncated, unreadable, or its
+    writer reported a failure): it was deleted and its final name never appeared.
+
+    ``path`` is the final name, ``problem`` what was wrong with the written copy.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        super().__init__(
+            path, problem, "a complete file, proven before publication", errno=errnos.EIO
+        )
+        self.problem = problem
+        S1OpsError.__init__(
+            self,
+            f"{path} was not published: the file written for it {problem}; "
+            "it was deleted: run again",
         )

@@ -9,18 +9,26 @@ code  name           meaning (errors) -- what the caller does
 ====  =============  =========================================================================
 0     OK             done; ``product status`` always exits 0 once it has an answer;
                      ``process`` also when the outputs existed (its result says ``skipped``)
-2     BAD_INPUT      bad input or configuration (``ConfigError``, ``ContractError``,
-                     ``RunParamsError``, a bad tile id...), argparse's usage errors, and any
-                     other s1ops error: a missing DEM cell, a lease not obtained in time,
-                     an OTB failure or crash in ``s1ops process`` (``OtbError``, its log
-                     tail on stderr) -- fail (Airflow retries a process task as configured)
+2     BAD_INPUT      bad input or configuration (``ConfigError``, ``ContractError`` -- a tile
+                     job not as planning makes it for the request file --, ``RunParamsError``,
+                     a bad tile id...), argparse's usage errors (a flag's value out of its
+                     range), an image that cannot be read (``RasterError``, ``SafeError``),
+                     and any other s1ops error: a missing DEM cell, a lease not obtained in
+                     time, an OTB failure or crash in ``s1ops process`` (``OtbError``, its
+                     log tail on stderr) -- fail (Airflow retries a process task as
+                     configured)
 66    NOT_FOUND      product not in the catalogue (``ProductNotFoundError``, EX_NOINPUT)
                      -- fail
 69    QUOTA          catalogue quota exceeded, HTTP 429 (``QuotaError``, EX_UNAVAILABLE)
                      -- back off, then retry
+73    CANNOT_WRITE   a folder or file cannot be written or created (``FileSystemError``,
+                     EX_CANTCREAT): a read-only file system, no permission, a file where a
+                     folder is needed (``[Paths] output`` or ``tmp`` a file...) -- fail,
+                     fix the folder
 74    IO_FAILED      transfer or catalogue failed, or the product was corrupt, after the
                      bounded retries (``DownloadFailedError``, ``CorruptProductError``,
-                     EX_IOERR) -- retry the task later
+                     EX_IOERR); a disk full, over quota or failing (``FileSystemError``
+                     with ``disk_full``) -- retry the task later (after freeing space)
 75    NOT_YET        not available yet (EX_TEMPFAIL): a product offline or being staged
                      (``ProductNotAvailableError``) -- wait for it; in ``s1ops process``, a
                      job's products not on disk (``ProductsNotOnDiskError``) -- skip, a
@@ -32,8 +40,12 @@ code  name           meaning (errors) -- what the caller does
 ====  =============  =========================================================================
 
 Exit code 1 is never s1ops's answer: it is Python's own for an unexpected
-exception (a bug; its traceback is on stderr). A child killed by a signal
-exits with the shell's 128 + N (-N as ``subprocess`` reports it).
+exception (a bug; its traceback is on stderr). An ``OSError`` that is a
+file-system refusal (the errnos of ``FileSystemError``) raised where s1ops did
+not expect it is still reported as one line with its path and code 73 or 74
+(``s1ops.cli.main``'s safety net); any other exception keeps its traceback.
+A child killed by a signal exits with the shell's 128 + N (-N as
+``subprocess`` reports it).
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ from s1ops.errors import (
     CorruptProductError,
     DownloadAuthError,
     DownloadFailedError,
+    FileSystemError,
     ProductNotAvailableError,
     ProductNotFoundError,
     ProductsNotOnDiskError,
@@ -54,6 +67,7 @@ BAD_INPUT = 2
 PARTLY_FAILED = 3
 NOT_FOUND = 66  # EX_NOINPUT
 QUOTA = 69  # EX_UNAVAILABLE
+CANNOT_WRITE = 73  # EX_CANTCREAT
 IO_FAILED = 74  # EX_IOERR
 NOT_YET = 75  # EX_TEMPFAIL
 CREDENTIALS = 77  # EX_NOPERM
@@ -76,4 +90,7 @@ _BY_ERROR: tuple[tuple[type[S1OpsError], int], ...] = (
 
 def exit_code(error: S1OpsError) -> int:
     """The exit code of an s1ops error (``BAD_INPUT`` for every kind not in the table)."""
+    if isinstance(error, FileSystemError):
+        # One class, two answers: a full disk may have room later, a read-only one not.
+        return IO_FAILED if error.disk_full else CANNOT_WRITE
     return next((code for kind, code in _BY_ERROR if isinstance(error, kind)), BAD_INPUT)

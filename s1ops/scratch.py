@@ -8,10 +8,14 @@
   (``s1ops-dem-...`` for a job's DEM cells). While its job runs, a folder's
   ``.owner.lock`` is held (``flock``, released by the kernel when the process
   dies): the maintenance deletes only folders nobody holds.
+* Running out of space while writing any of these is one error,
+  ``DiskFullError`` naming the folder (``space_guard``, ``ran_out_of_space``):
+  whoever writes, the user reads which folder is full and by how much.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
@@ -20,6 +24,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from s1ops.errors import DiskFullError
 
 PARTIAL_MARK = ".partial-"
 WORK_PREFIX = "s1ops-"
@@ -54,10 +60,15 @@ def work_folder(tmp_dir: str | os.PathLike[str] | None, kind: str) -> Iterator[P
     Deleted at the end of the block; if the process is killed, the folder
     stays, unlocked, for the maintenance to delete.
     """
-    if tmp_dir is not None:
-        Path(tmp_dir).mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{kind}-", dir=tmp_dir))
-    fd = os.open(folder / OWNER_LOCK, os.O_RDWR | os.O_CREAT, 0o664)
+    base = Path(tempfile.gettempdir() if tmp_dir is None else tmp_dir)
+    with space_guard(base, f"a work folder ({WORK_PREFIX}{kind}-...)"):
+        base.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{kind}-", dir=base))
+        try:
+            fd = os.open(folder / OWNER_LOCK, os.O_RDWR | os.O_CREAT, 0o664)
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield folder
@@ -82,3 +93,91 @@ def work_folder_in_use(folder: Path) -> bool:
     finally:
         os.close(fd)  # closing drops the lock we may have taken
     return False
+
+
+# Errnos of a write that found no room: the disk is full, or the user's quota.
+_NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# How libtiff, libjpeg, libpng and GDAL say it in messages that carry no errno.
+_NO_SPACE_WORDS = ("no space left on device", "disk quota exceeded", "out of disk space")
+# A write that failed without saying why, in a folder with less free space than
+# this, is taken for a full disk: the failed write used up what was left (libtiff
+# reports only "IO error writing tag data" when the IFD does not fit).
+LOW_SPACE_BYTES = 1 << 20
+
+
+def free_bytes(folder: str | os.PathLike[str]) -> int | None:
+    """Bytes free for this user in the file system of ``folder`` (or of its nearest
+    existing parent); None when it cannot be known."""
+    path = Path(folder).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        stats = os.statvfs(path)
+    except OSError:
+        return None
+    return stats.f_bavail * stats.f_frsize
+
+
+def no_inode_left(folder: str | os.PathLike[str]) -> bool:
+    """Whether the file system of ``folder`` has no inode left for this user (a disk of
+    many small files fills up that way, with bytes to spare)."""
+    path = Path(folder).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        stats = os.statvfs(path)
+    except OSError:
+        return False
+    # File systems without an inode table (btrfs, some network ones) report 0 files.
+    return stats.f_files > 0 and stats.f_favail == 0
+
+
+def says_no_space(text: str) -> bool:
+    """Whether a tool's message (GDAL's, OTB's log) reports a full disk or quota."""
+    lowered = text.lower()
+    return any(words in lowered for words in _NO_SPACE_WORDS)
+
+
+def ran_out_of_space(error: BaseException, folder: str | os.PathLike[str]) -> bool:
+    """Whether ``error``, raised writing in ``folder``, means there was no room left.
+
+    An ``OSError`` says so by its errno. GDAL's errors carry none: their text
+    says so, or else the folder has (next to) nothing free.
+    """
+    if isinstance(error, OSError):
+        return error.errno in _NO_SPACE_ERRNOS
+    if says_no_space(str(error)):
+        return True
+    free = free_bytes(folder)
+    return free is not None and free < LOW_SPACE_BYTES
+
+
+def require_space(folder: str | os.PathLike[str], needed_bytes: int, writing: str) -> None:
+    """Raise ``DiskFullError`` now, before writing, if ``folder`` has less than ``needed_bytes``."""
+    free = free_bytes(folder)
+    if free is not None and free < needed_bytes:
+        raise DiskFullError(folder, writing, needed_bytes=needed_bytes, free_bytes=free)
+
+
+@contextmanager
+def space_guard(
+    folder: str | os.PathLike[str], writing: str, *, needed_bytes: int | None = None
+) -> Iterator[None]:
+    """Turn an ``OSError`` of a full disk (or quota) in the block into ``DiskFullError``.
+
+    ``folder`` is where the block writes, ``writing`` what it writes (for the
+    message); other errors pass unchanged.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _NO_SPACE_ERRNOS:
+            raise
+        raise DiskFullError(
+            folder,
+            writing,
+            needed_bytes=needed_bytes,
+            free_bytes=free_bytes(folder),
+            no_inode_left=no_inode_left(folder),
+            errno=exc.errno,
+        ) from exc

@@ -3,19 +3,21 @@
 Products, whole or absent, never half there:
 
 * ``{id}.SAFE/``: what s1ops downloads and S1Tiling keeps;
-* ``{id}.zip``: put there by hand, read without extracting;
+* ``{id}.zip``: put there by hand, read in place by planning; the first job
+  processing it replaces it by its ``{id}.SAFE`` (``s1ops.catalogue.fetch.ensure_unzipped``:
+  OTB cannot read a product inside a zip);
 * one level down, ``{folder}/{id}.SAFE`` or ``{folder}/{id}.zip``: eodag's own
   extraction layout and older S1Tiling caches.
 
 "Is this product on disk?" has one answer, ``CacheLayout.locate``: planning,
 the fetch task, ``s1ops product status|download`` and SAFE scans all ask it,
-so a zip put in the cache by hand counts everywhere (it is read in place,
-never downloaded again).
+so a zip put in the cache by hand counts everywhere (never downloaded again).
 
 Bookkeeping, in hidden folders so no scan takes it for a product:
 
 * ``.locks/{id}.lock``: the product's lock (``s1ops.cache.locks``); never deleted;
-* ``.partial/{id}/``: a download's staging, with eodag's ``.downloaded/`` records;
+* ``.partial/{id}/``: a download's (or an unzipping's) staging, with eodag's
+  ``.downloaded/`` records;
 * ``.trash/{name}.{process id}``: a purged product between its rename out of sight and
   its deletion;
 * ``.downloaded/``: eodag's record folder, when eodag ran straight in the cache.
@@ -110,6 +112,25 @@ class CacheLayout:
         """Bookkeeping folders whose entries a killed download or purge may leave."""
         return tuple(self.root / name for name in LEFTOVER_DIRS)
 
+    def entry_names(self, product_id: str) -> tuple[str, str]:
+        """The names a product has in the cache: ``{id}.SAFE`` (a folder), ``{id}.zip``."""
+        return safe_name(product_id), f"{product_id}{ZIP_SUFFIX}"
+
+    def is_entry_place(self, path: str | Path) -> bool:
+        """Whether ``path`` sits where ``locate`` looks: directly in the cache, or in a
+        visible folder of it (not a SAFE, not bookkeeping). Its folders are resolved
+        (symbolic links, ``..``); the entry itself may be a link (into an archive).
+        """
+        root = self.root.resolve()
+        parent = Path(path).parent.resolve()
+        if parent == root:
+            return True
+        return (
+            parent.parent == root
+            and not parent.name.startswith(".")
+            and parent.suffix != SAFE_SUFFIX
+        )
+
     def locate(self, product_id: str) -> Path | None:
         """The product in the cache, or None when absent: the one "is it on disk" rule.
 
@@ -117,7 +138,7 @@ class CacheLayout:
         the same one level down (not in hidden folders: staging and trash hold
         products that are not there yet, or any more).
         """
-        names = (safe_name(product_id), f"{product_id}{ZIP_SUFFIX}")
+        names = self.entry_names(product_id)
         for name in names:
             if is_product_entry(self.root / name):
                 return self.root / name

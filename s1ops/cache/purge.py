@@ -21,6 +21,7 @@ from typing import Any
 
 from s1ops.cache.layout import CacheLayout
 from s1ops.cache.locks import release, try_lock
+from s1ops.config.folders import require_writable_folder
 from s1ops.vocabulary import DEFAULT_CACHE_KEEP
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,9 @@ def purge_cache(
     layout = CacheLayout.of(s1_images)
     products = cached_products(layout.root)
     kept = [p.product_id for p in products[:keep]]
+    if products[keep:] and not dry_run:
+        # A read-only cache: said once, naming it, before any product is touched.
+        require_writable_folder(layout.root, "[Paths] s1_images")
     purged: list[PurgedProduct] = []
     held: list[CachedProduct] = []
     for product in products[keep:]:

@@ -14,6 +14,16 @@ again: the path found is returned.
 
 While one process downloads a product it holds the product's lock; another
 asking for the same product waits, then finds it in place.
+
+A zip put in the cache by hand (S1Tiling users keep them) is read in place by
+planning, but OTB cannot process a product inside a zip: ``ensure_unzipped``
+turns it into ``{id}.SAFE`` on first use, the way a download enters the cache
+(verified against its manifest, extracted into staging, renamed into place),
+then deletes the zip: the cache holds one copy of each product, as after a
+download, and the SAFE has every byte of the zip's members, each listed file
+checked against the manifest's size and MD5. The SAFE keeps the zip's mtime,
+so the product keeps its place in the purge's order. A zip that fails the
+checks is left where it is (``ZippedProductError``).
 """
 
 from __future__ import annotations
@@ -27,18 +37,26 @@ from pathlib import Path
 from typing import Any
 
 from s1ops.cache.layout import CacheLayout
-from s1ops.cache.locks import product_lock
+from s1ops.cache.locks import LockTimeoutError, product_lock, release, try_lock
 from s1ops.catalogue.gateway import EodagSource
 from s1ops.catalogue.search import find_product
 from s1ops.catalogue.translate import is_transient, translate
-from s1ops.catalogue.verify import extract_safe, locate_archive, verify_zip
-from s1ops.errors import CorruptProductError, DownloadFailedError, ProductDownloadError
+from s1ops.catalogue.verify import extract_safe, locate_archive
+from s1ops.errors import (
+    CorruptProductError,
+    DownloadFailedError,
+    FileSystemError,
+    ProductDownloadError,
+    ZippedProductError,
+)
 from s1ops.sentinel1.ids import ProductId
 from s1ops.sentinel1.records import ProductRecord
 
 log = logging.getLogger(__name__)
 
 _MINUTE_S = 60.0  # eodag's wait and timeout are in minutes
+# How often a process waiting for another's unzipping looks for the SAFE.
+_LOCK_POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -93,15 +111,22 @@ def _attempt(source: EodagSource, pid: str, cache: CacheLayout, policy: Download
             raise error from exc
         archive = locate_archive(path, pid)
         size = archive.stat().st_size
-        verify_zip(archive, pid)
-        safe = extract_safe(archive, pid, staging / "extract")
-        target = cache.safe_dir(pid)
-        os.replace(safe, target)
+        target = _install(archive, pid, cache, staging)
         os.utime(target)  # the download time the purge sorts on
         log.info("downloaded %s (%d bytes) in %.1f s", pid, size, time.monotonic() - started)
         return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _install(archive: Path, pid: str, cache: CacheLayout, staging: Path) -> Path:
+    """The one way into the cache: extract ``archive`` into ``staging`` while checking it
+    against its manifest (``extract_safe``), rename its SAFE to ``{id}.SAFE``. Raises
+    ``CorruptProductError`` (nothing moved)."""
+    safe = extract_safe(archive, pid, staging / "extract")
+    target = cache.safe_dir(pid)
+    os.replace(safe, target)
+    return target
 
 
 def _retryable(error: BaseException) -> bool:
@@ -119,8 +144,8 @@ def download_product(
     s1_images: str | Path,
     policy: DownloadPolicy | None = None,
 ) -> Path:
-    """The product in the cache (``CacheLayout.locate``), else downloaded, verified and
-    placed as ``{id}.SAFE``.
+    """The product's ``{id}.SAFE`` in the cache: found there, unzipped from a zip put there
+    (``ensure_unzipped``), else downloaded, verified and placed.
 
     Raises ``ProductNotAvailableError`` (offline or staging: wait),
     ``DownloadAuthError``, ``QuotaError``, ``ProductNotFoundError`` at once;
@@ -130,7 +155,7 @@ def download_product(
     policy = policy or DownloadPolicy()
     pid = product.name if isinstance(product, ProductRecord) else ProductId.parse(product).format()
     cache = CacheLayout.of(s1_images)
-    found = cache.locate(pid)
+    found = ensure_unzipped(cache.root, pid, lock_timeout_s=policy.lock_timeout_s)
     if found is not None:
         return found
     cache.root.mkdir(parents=True, exist_ok=True)
@@ -169,3 +194,77 @@ def _download_locked(
         raise last
     reason = last.reason if isinstance(last, DownloadFailedError) else str(last)
     raise DownloadFailedError(pid, reason, policy.attempts) from last
+
+
+def ensure_unzipped(
+    s1_images: str | Path, product_id: str, *, lock_timeout_s: float | None = None
+) -> Path | None:
+    """The product in the cache (``CacheLayout.locate``), a zip replaced by its ``{id}.SAFE``;
+    None when absent.
+
+    The extraction holds the product's lock exclusively (a process holding the
+    product must not call this: see ``s1ops.cache.locks``). Another process
+    unzipping the same product is waited for (up to ``lock_timeout_s``), and its
+    SAFE taken as soon as it is in place, not when that process's lease ends.
+    Raises ``ZippedProductError`` (the zip left in place) when the zip fails the
+    checks, ``FileSystemError`` when the cache cannot be written (read-only, full).
+    """
+    pid = ProductId.parse(product_id).format()  # a name in the cache, never a path
+    cache = CacheLayout.of(s1_images)
+    deadline = None if lock_timeout_s is None else time.monotonic() + lock_timeout_s
+    while True:
+        found = cache.locate(pid)
+        if found is None or found.is_dir():
+            return found
+        try:
+            fd = try_lock(cache.lock_file(pid))
+            if fd is not None:
+                try:
+                    return _unzip_in_lock(pid, cache)
+                finally:
+                    release(fd)
+        except OSError as exc:
+            what = f"[Paths] s1_images (unzipping {found.name})"
+            refusal = FileSystemError.from_os_error(exc, what=what)
+            if refusal is None:
+                raise
+            raise refusal from exc
+        if deadline is not None and time.monotonic() >= deadline:
+            raise LockTimeoutError(cache.lock_file(pid), float(lock_timeout_s or 0))
+        time.sleep(_LOCK_POLL_S)
+
+
+def _unzip_in_lock(pid: str, cache: CacheLayout) -> Path | None:
+    # Looked for again under the lock: another process may have unzipped it meanwhile.
+    found = cache.locate(pid)
+    if found is None or found.is_dir():
+        return found
+    return _unzip_locked(found, pid, cache)
+
+
+def _unzip_locked(archive: Path, pid: str, cache: CacheLayout) -> Path:
+    """``archive`` into ``{id}.SAFE`` through the staging folder, then deleted (lock held).
+
+    Killed after the rename, the zip stays beside its SAFE: ``locate`` takes the SAFE.
+    """
+    started = time.monotonic()
+    staging = cache.staging_dir(pid)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        try:
+            target = _install(archive, pid, cache, staging)
+        except CorruptProductError as exc:
+            raise ZippedProductError(str(archive), pid, exc.reason) from exc
+        zipped = archive.stat()
+        os.utime(target, ns=(zipped.st_atime_ns, zipped.st_mtime_ns))
+        archive.unlink()
+        log.info(
+            "unzipped %s into %s in %.1f s (zip deleted)",
+            archive,
+            target,
+            time.monotonic() - started,
+        )
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -3,7 +3,10 @@
 Each subcommand lives in its own module exposing ``register(subparsers)``; the
 module sets ``func`` on its parser, a callable taking the parsed arguments and
 returning an exit code. An s1ops error is printed on stderr and exits with its
-code from ``s1ops.exit_codes`` (the table of every code).
+code from ``s1ops.exit_codes`` (the table of every code). A file-system refusal
+(``OSError`` of a read-only, full or misplaced path) that no command caught
+where its meaning is known is reported the same way, with its path: a safety
+net; every other exception keeps its traceback (exit 1: a bug).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from s1ops.errors import S1OpsError
+from s1ops.errors import FileSystemError, S1OpsError
 from s1ops.exit_codes import exit_code
 
 # Subcommand modules, imported lazily so `s1ops --help` stays fast and a
@@ -57,8 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except S1OpsError as exc:
-        print(f"s1ops {args.command}: error: {exc}", file=sys.stderr)
-        return exit_code(exc)
+        return _report(args.command, exc)
+    except OSError as exc:
+        refusal = FileSystemError.from_os_error(exc)
+        if refusal is None:
+            raise  # not a refusal of the file system: a bug, with its traceback
+        log.debug("file-system refusal caught by main", exc_info=True)
+        return _report(args.command, refusal)
+
+
+def _report(command: str, error: S1OpsError) -> int:
+    """Print ``error`` as the command's one error line; its exit code."""
+    print(f"s1ops {command}: error: {error}", file=sys.stderr)
+    return exit_code(error)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 
+from s1ops.cli.argtypes import PORT, in_range
+
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here: shapely would slow down every other subcommand.
@@ -47,7 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "first line of stdout.",
     )
     serve.add_argument("--products", required=True, metavar="DIR", help="folder of SAFE zips")
-    serve.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free one)")
+    serve.add_argument(
+        "--port", type=in_range(PORT), default=0, help="TCP port (default 0: any free one)"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument(
         "--failures",

@@ -19,15 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from typing import Any
 
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+from s1ops.cli.argtypes import ATTEMPTS, KEEP, WAIT_S, day, in_range
 
 
 def _print(doc: Any) -> None:
@@ -108,10 +102,15 @@ def _register_product(subparsers: argparse._SubParsersAction) -> None:
     )
     _common(download)
     download.add_argument("product_id", metavar="PRODUCT_ID")
-    download.add_argument("--attempts", type=int, default=3, help="tries on transient failures")
+    download.add_argument(
+        "--attempts",
+        type=in_range(ATTEMPTS),
+        default=3,
+        help=f"tries on transient failures, {ATTEMPTS.describe()} (default 3)",
+    )
     download.add_argument(
         "--wait-for-staging-s",
-        type=float,
+        type=in_range(WAIT_S),
         default=0.0,
         help="let eodag wait this long for an offline product (default 0: exit 75 at once)",
     )
@@ -128,8 +127,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _common(search)
     search.add_argument("--tile", required=True, help="Sentinel-2 tile id, e.g. 33NWB")
-    search.add_argument("--from", dest="first", type=_day, help="first day (YYYY-MM-DD)")
-    search.add_argument("--to", dest="last", type=_day, help="last day, inclusive")
+    search.add_argument("--from", dest="first", type=day, help="first day (YYYY-MM-DD)")
+    search.add_argument("--to", dest="last", type=day, help="last day, inclusive")
     search.set_defaults(func=_search)
     _register_product(subparsers)
     cache = subparsers.add_parser("cache", help="the S1 product cache ([Paths] s1_images)")
@@ -140,7 +139,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     purge.add_argument("config", metavar="CFG", help="S1Tiling request file (.cfg)")
     purge.add_argument(
-        "--keep", type=int, help="products to keep (default: [Airflow] s1_cache_max_products)"
+        "--keep",
+        type=in_range(KEEP),
+        help="products to keep, from 0 (default: [Airflow] s1_cache_max_products)",
     )
     purge.add_argument("--dry-run", action="store_true", help="report only, delete nothing")
     purge.set_defaults(func=_purge)

@@ -10,17 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from s1ops.cli.argtypes import HOURS, in_range
+
 _HOUR_S = 3600.0
-
-
-def _hours(text: str) -> float:
-    try:
-        hours = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from exc
-    if not hours >= 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{text!r}: hours must be >= 0")
-    return hours
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--older-than",
         metavar="HOURS",
-        type=_hours,
+        type=in_range(HOURS),
         default=DEFAULT_OLDER_THAN_S / _HOUR_S,
         help="age past which a leftover counts as abandoned (default %(default)g); "
         "work folders in use are kept whatever their age",

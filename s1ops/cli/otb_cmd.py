@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from s1ops.cli.argtypes import LOWER_SIGNAL, RAM_MB, THREADS, in_range
 from s1ops.vocabulary import CALIBRATIONS
 
 
@@ -21,12 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cal.add_argument("--remove-noise", action="store_true", help="thermal-noise removal")
     cal.add_argument(
         "--lower-signal-value",
-        type=float,
+        type=in_range(LOWER_SIGNAL),
         default=None,
         help="value for pixels denoising brought to 0 (S1Tiling: 1e-7)",
     )
-    cal.add_argument("--ram-mb", type=int, default=2048)
-    cal.add_argument("--threads", type=int, default=1)
+    _resources(cal)
     cal.set_defaults(func=_calibrate)
 
     cat = subparsers.add_parser(
@@ -34,10 +34,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     cat.add_argument("--output", required=True, help="merged output GeoTIFF")
     cat.add_argument("--mask", default=None, help="also write the border mask here")
-    cat.add_argument("--ram-mb", type=int, default=2048)
-    cat.add_argument("--threads", type=int, default=1)
+    _resources(cat)
     cat.add_argument("inputs", nargs="+", help="orthorectified images, in priority order")
     cat.set_defaults(func=_concatenate)
+
+
+def _resources(parser: argparse.ArgumentParser) -> None:
+    """``--ram-mb`` and ``--threads``, in the ranges of ram_per_process and nb_otb_threads."""
+    parser.add_argument(
+        "--ram-mb", type=in_range(RAM_MB), default=2048, help=f"OTB's RAM, {RAM_MB.describe()}"
+    )
+    parser.add_argument(
+        "--threads", type=in_range(THREADS), default=1, help=f"OTB's threads, {THREADS.describe()}"
+    )
 
 
 def _calibrate(args: argparse.Namespace) -> int:

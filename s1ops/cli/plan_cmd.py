@@ -14,18 +14,13 @@ import argparse
 import json
 import logging
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from s1ops.cli.argtypes import LOOKBACK_DAYS, day, in_range
+
 log = logging.getLogger(__name__)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
 
 
 def _moment(text: str) -> datetime:
@@ -36,16 +31,6 @@ def _moment(text: str) -> datetime:
             f"{text!r} is not a YYYY-MM-DD day or an ISO date-time"
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _lookback(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from exc
-    if days < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: days must be >= 0")
-    return days
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
@@ -129,10 +114,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("config", metavar="CFG", help="S1Tiling request file (.cfg)")
     parser.add_argument("--tile", required=True, help="Sentinel-2 tile id, e.g. 33NWB")
     parser.add_argument(
-        "--from", dest="first", type=_day, help="first day (YYYY-MM-DD), as a manual trigger's"
+        "--from", dest="first", type=day, help="first day (YYYY-MM-DD), as a manual trigger's"
     )
     parser.add_argument(
-        "--to", dest="last", type=_day, help="last day, inclusive, as a manual trigger's"
+        "--to", dest="last", type=day, help="last day, inclusive, as a manual trigger's"
     )
     parser.add_argument(
         "--interval-start",
@@ -145,7 +130,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--lookback",
-        type=_lookback,
+        type=in_range(LOOKBACK_DAYS),
         metavar="DAYS",
         help="days planned again before the interval (default: [Airflow] lookback_days)",
     )

@@ -3,8 +3,10 @@
 ``process_command`` is the one builder of this command line: the local
 runner runs it in a child process, the docker runner in the s1ops image.
 Exit codes (``s1ops.exit_codes``): 0 made or already there (the result says
-``skipped``), 75 the job's products are not on disk, 2 anything else,
-including an OTB failure (its log tail on stderr).
+``skipped``), 75 the job's products are not on disk, 73 an output or work
+folder cannot be written, 74 a disk is full, 2 anything else: a job that is
+not what planning makes for the request file (``check_job``), an OTB failure
+(its log tail on stderr).
 """
 
 from __future__ import annotations
@@ -31,9 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "process",
         help="calibrate, cut, orthorectify (and merge) one tile job; masks if configured",
         description="Produce one tile job (one of the `jobs` of `s1ops plan`), leasing its "
-        "products in [Paths] s1_images while they are read. Prints the result as the last "
-        "line of JSON. Exit 0 (made, or skipped as existing), 75 (products not on disk), "
-        "2 (any other error, OTB's included).",
+        "products in [Paths] s1_images while they are read. The job must be one planning "
+        "makes for CFG: its output and mask named as planning names them inside [Paths] "
+        "output, its products' paths their own entries in [Paths] s1_images. Prints the "
+        "result as the last line of JSON. Exit 0 (made, or skipped as existing), 75 "
+        "(products not on disk), 73 (a folder it writes cannot be written), 74 (disk full), "
+        "2 (a job not as planned, any other error, OTB's included).",
     )
     proc.add_argument("config", help="S1Tiling request file")
     proc.add_argument(
@@ -51,10 +56,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_job_text(value: str) -> str:
+    from s1ops.errors import S1OpsError
+
     if value == "-":
         return sys.stdin.read()
     if value.startswith("@"):
-        return Path(value[1:]).read_text()
+        try:
+            return Path(value[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise S1OpsError(
+                f"--job {value}: cannot be read ({reason}); expected @FILE naming a file "
+                "that holds one job's JSON from `s1ops plan`"
+            ) from exc
     return value
 
 
@@ -73,10 +87,13 @@ def _read_job(value: str) -> TileJob:
 def _process(args: argparse.Namespace) -> int:
     from s1ops.config.request import load_config
     from s1ops.processing.job import process_job
+    from s1ops.processing.job_check import check_job
     from s1ops.processing.settings import settings_from_config
 
     cfg = load_config(args.config)
-    job = _read_job(args.job)
+    # Checked against the request before anything is read or written: a job is
+    # data from outside (a shell, an XCom), trusted only once it is what planning makes.
+    job = check_job(_read_job(args.job), cfg)
     result = process_job(
         job,
         settings_from_config(cfg, cache_before_ortho=args.cache_before_ortho),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from s1ops.cli.argtypes import in_range
+from s1ops.config.ranges import Range
+
 
 def _date(text: str) -> datetime:
     try:
@@ -47,6 +50,16 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+# The flags' ranges: what a synthetic product can be made with.
+ORBIT = Range(1, 999_999, integer=True)  # six digits in a product id
+SCALE = Range(1, 100, integer=True)
+SHIFT_LON = Range(-360, 360, unit="degrees")
+SHIFT_LAT = Range(-90, 90, unit="degrees")
+MARGIN_PX = Range(0, 100_000, integer=True, unit="px")
+HEIGHT_M = Range(-500, 9_000, unit="m")  # the Dead Sea to above Everest
+SEED = Range(0, 2**32 - 1, integer=True)  # numpy's seeds
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``synth-product``."""
     parser = subparsers.add_parser(
@@ -72,29 +85,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--unit", default="S1A", help="S1A, S1B or S1C (default S1A)")
     parser.add_argument(
-        "--orbit", type=int, default=None, help="absolute orbit (default: same track)"
+        "--orbit", type=in_range(ORBIT), default=None, help="absolute orbit (default: same track)"
     )
     parser.add_argument("--polarisations", default="vv,vh", help="vv,vh (default), vv or vh")
     parser.add_argument(
-        "--scale", type=int, default=10, help="pixel reduction per axis; 1 = full size"
+        "--scale", type=in_range(SCALE), default=10, help="pixel reduction per axis; 1 = full size"
     )
     parser.add_argument(
-        "--shift-lon", type=float, default=0.0, help="footprint shift east, degrees"
+        "--shift-lon", type=in_range(SHIFT_LON), default=0.0, help="footprint shift east, degrees"
     )
     parser.add_argument(
-        "--shift-lat", type=float, default=0.0, help="footprint shift north, degrees"
+        "--shift-lat", type=in_range(SHIFT_LAT), default=0.0, help="footprint shift north, degrees"
     )
     parser.add_argument(
-        "--margin-px", type=int, default=60, help="no-data columns per side (full-size px)"
+        "--margin-px",
+        type=in_range(MARGIN_PX),
+        default=60,
+        help="no-data columns per side (full-size px)",
     )
     parser.add_argument(
         "--cut-top", action="store_true", help="blank the first lines (border heuristic)"
     )
     parser.add_argument("--cut-bottom", action="store_true", help="blank the last lines")
     parser.add_argument(
-        "--height", type=float, default=0.0, help="terrain height above the geoid, m"
+        "--height", type=in_range(HEIGHT_M), default=0.0, help="terrain height above the geoid, m"
     )
-    parser.add_argument("--seed", type=int, default=0, help="speckle seed")
+    parser.add_argument("--seed", type=in_range(SEED), default=0, help="speckle seed")
     parser.add_argument(
         "--ipf", default="002.72", help="IPF version (>= 002.90: split noise vectors)"
     )

@@ -80,25 +80,25 @@ def read_airflow(reader: SectionReader, *, first_date: date, otb_slots: int) -> 
         image=_name(reader, "image", AirflowConfig.image),
         docker_url=_name(reader, "docker_url", AirflowConfig.docker_url),
         otb_pool=_name(reader, "otb_pool", AirflowConfig.otb_pool),
-        otb_pool_slots=reader.integer("otb_pool_slots", otb_slots, minimum=1),
+        otb_pool_slots=reader.integer("otb_pool_slots", otb_slots),
         download_pool=_name(reader, "download_pool", AirflowConfig.download_pool),
         download_pool_slots=reader.integer(
-            "download_pool_slots", AirflowConfig.download_pool_slots, minimum=1
+            "download_pool_slots", AirflowConfig.download_pool_slots
         ),
         schedule=_schedule(reader),
         start_date=_start_date(reader, first_date),
         catchup=reader.flag("catchup", AirflowConfig.catchup),
-        lookback_days=reader.integer("lookback_days", AirflowConfig.lookback_days, minimum=0),
+        lookback_days=reader.integer("lookback_days", AirflowConfig.lookback_days),
         download_timeout_hours=reader.number(
             "download_timeout_hours", AirflowConfig.download_timeout_hours
         ),
-        poke_interval_s=reader.integer("poke_interval_s", AirflowConfig.poke_interval_s, minimum=1),
-        retries=reader.integer("retries", AirflowConfig.retries, minimum=0),
-        retry_delay_s=reader.integer("retry_delay_s", AirflowConfig.retry_delay_s, minimum=0),
+        poke_interval_s=reader.integer("poke_interval_s", AirflowConfig.poke_interval_s),
+        retries=reader.integer("retries", AirflowConfig.retries),
+        retry_delay_s=reader.integer("retry_delay_s", AirflowConfig.retry_delay_s),
         execution_timeout_min=reader.integer(
-            "execution_timeout_min", AirflowConfig.execution_timeout_min, minimum=1
+            "execution_timeout_min", AirflowConfig.execution_timeout_min
         ),
         s1_cache_max_products=reader.integer(
-            "s1_cache_max_products", AirflowConfig.s1_cache_max_products, minimum=1
+            "s1_cache_max_products", AirflowConfig.s1_cache_max_products
         ),
     )

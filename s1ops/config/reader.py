@@ -15,12 +15,12 @@ missing from the file, and a ``%`` in an environment value is taken literally.
 from __future__ import annotations
 
 import configparser
-import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
+from s1ops.config.ranges import range_of
 from s1ops.errors import ConfigError, ConfigFileError
 
 # A section name configparser will never see in a file: with it as the
@@ -195,36 +195,32 @@ class SectionReader:
             raise self.error(key, value, "True or False (also yes/no, on/off, 1/0)")
         return state
 
-    def integer(self, key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-        """An integer in [minimum, maximum]."""
+    def integer(self, key: str, default: int) -> int:
+        """An integer within the key's range (``s1ops.config.ranges``)."""
+        allowed = range_of(self.section, key)
         value = self.text(key)
         if value is None:
             return default
-        allowed = (
-            f"an integer >= {minimum}"
-            if maximum is None
-            else (f"an integer from {minimum} to {maximum}")
-        )
         try:
             number = int(value)
-        except ValueError:
-            raise self.error(key, value, allowed) from None
-        if number < minimum or (maximum is not None and number > maximum):
-            raise self.error(key, value, allowed)
+        except ValueError:  # also a number of more than Python's 4300 digits
+            raise self.error(key, value, allowed.describe()) from None
+        if not allowed.contains(number):
+            raise self.error(key, value, allowed.describe())
         return number
 
-    def number(self, key: str, default: float, *, positive: bool = True) -> float:
-        """A finite number, > 0 unless ``positive`` is False."""
+    def number(self, key: str, default: float) -> float:
+        """A finite number within the key's range (``s1ops.config.ranges``)."""
+        allowed = range_of(self.section, key)
         value = self.text(key)
         if value is None:
             return default
-        allowed = "a number > 0" if positive else "a number"
         try:
             number = float(value)
         except ValueError:
-            raise self.error(key, value, allowed) from None
-        if not math.isfinite(number) or (positive and number <= 0):
-            raise self.error(key, value, allowed)
+            raise self.error(key, value, allowed.describe()) from None
+        if not allowed.contains(number):
+            raise self.error(key, value, allowed.describe())
         return number
 
     def day(self, key: str) -> date | None:

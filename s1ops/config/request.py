@@ -222,10 +222,7 @@ def _read_data_source(r: SectionReader) -> DataSourceConfig:
         orbit_direction=_orbit_direction(r),
         relative_orbits=_relative_orbits(r),
         overlap_ratio_percent=r.integer(
-            "tile_to_product_overlap_ratio",
-            DataSourceConfig.overlap_ratio_percent,
-            minimum=0,
-            maximum=100,
+            "tile_to_product_overlap_ratio", DataSourceConfig.overlap_ratio_percent
         ),
     )
 
@@ -286,24 +283,22 @@ def _read_processing(r: SectionReader) -> ProcessingConfig:
         override_azimuth_cut_threshold_to=_override_cut(r),
         cache_dem_by=str(cache),
         nb_parallel_processes=r.integer(
-            "nb_parallel_processes", ProcessingConfig.nb_parallel_processes, minimum=1
+            "nb_parallel_processes", ProcessingConfig.nb_parallel_processes
         ),
-        ram_per_process_mb=r.integer(
-            "ram_per_process", ProcessingConfig.ram_per_process_mb, minimum=1
-        ),
-        nb_otb_threads=r.integer("nb_otb_threads", ProcessingConfig.nb_otb_threads, minimum=1),
+        ram_per_process_mb=r.integer("ram_per_process", ProcessingConfig.ram_per_process_mb),
+        nb_otb_threads=r.integer("nb_otb_threads", ProcessingConfig.nb_otb_threads),
     )
 
 
 def _read_quicklook(r: SectionReader) -> QuicklookConfig:
-    db_min = r.number("db_min", QuicklookConfig.db_min, positive=False)
-    db_max = r.number("db_max", QuicklookConfig.db_max, positive=False)
+    db_min = r.number("db_min", QuicklookConfig.db_min)
+    db_max = r.number("db_max", QuicklookConfig.db_max)
     if db_max <= db_min:
         raise r.error("db_max", db_max, f"a value above db_min ({db_min})")
     return QuicklookConfig(
         generate_quicklook=r.flag("generate_quicklook", QuicklookConfig.generate_quicklook),
         format=str(r.choice("format", QUICKLOOK_FORMATS, QuicklookConfig.format)),
-        width_px=r.integer("width_px", QuicklookConfig.width_px, minimum=16),
+        width_px=r.integer("width_px", QuicklookConfig.width_px),
         db_min=db_min,
         db_max=db_max,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from s1ops.errors import S1OpsError
+from s1ops.outputs.publish import gdal_writes
 
 
 def _gdal() -> Any:
@@ -31,15 +32,14 @@ def write_tags(
         ds = gdal.Open(str(path), gdal.GA_Update)
     except RuntimeError as exc:
         raise S1OpsError(f"cannot open {path} to write its tags: {exc}") from exc
-    try:
+    # The tags are written when the file is closed: a full disk fails there.
+    with gdal_writes():
         ds.SetMetadata({k: str(v) for k, v in tags.items()})
         band = ds.GetRasterBand(1)
         band.SetMetadata({})
         if not keep_nodata:
             band.DeleteNoDataValue()
-        ds.FlushCache()
-    finally:
-        ds = None
+        band = ds = None
     aux = Path(f"{path}.aux.xml")
     if aux.exists():
         # GDAL falls back to a sidecar only when the file cannot hold the tags.

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from s1ops.scratch import partial_path
+from s1ops.errors import RasterError
+from s1ops.outputs.publish import gdal_writes, publishing
 from s1ops.vocabulary import MASK_RADIUS_PX
 
 BLOCK_PX = 512
+_WHOLE = "a whole GeoTIFF (a published output is; delete it and run the job again)"
 
 
 def ball_half_widths(rx: int, ry: int) -> dict[int, int]:
@@ -104,30 +106,39 @@ def _open_window(valid: np.ndarray, bounds: tuple[int, int, int, int], r: int) -
     return ~_erode(~eroded, widths, outside=True)
 
 
-def write_border_mask(
-    image: str | os.PathLike[str], mask: str | os.PathLike[str], tags: dict[str, str]
-) -> Path:
-    """Read ``image``, write its border mask (uint8, DEFLATE, tiled) atomically with ``tags``."""
+def _read_valid(image: str | os.PathLike[str]) -> tuple[np.ndarray, tuple[float, ...], str]:
+    """The image's valid-data map (pixels not 0), geotransform and projection."""
     from osgeo import gdal
 
     gdal.UseExceptions()
-    src = gdal.Open(str(image))
-    valid = src.GetRasterBand(1).ReadAsArray() != 0
-    result = border_mask_by_blocks(valid)
-    target = Path(mask)
-    partial = partial_path(target)
-    options = ["COMPRESS=DEFLATE", "TILED=YES"]
-    dst = gdal.GetDriverByName("GTiff").Create(
-        str(partial), src.RasterXSize, src.RasterYSize, 1, gdal.GDT_Byte, options=options
-    )
     try:
-        dst.SetGeoTransform(src.GetGeoTransform())
-        dst.SetProjection(src.GetProjection())
+        src = gdal.Open(str(image))
+        valid = src.GetRasterBand(1).ReadAsArray() != 0
+    except RuntimeError as exc:
+        raise RasterError(image, f"cannot be read to make its border mask ({exc})", _WHOLE) from exc
+    return valid, src.GetGeoTransform(), src.GetProjection()
+
+
+def write_border_mask(
+    image: str | os.PathLike[str], mask: str | os.PathLike[str], tags: dict[str, str]
+) -> Path:
+    """Read ``image``, write its border mask (uint8, DEFLATE, tiled) atomically with ``tags``.
+
+    The mask is published only once proven complete (``s1ops.outputs.publish``).
+    """
+    from osgeo import gdal
+
+    valid, geotransform, projection = _read_valid(image)
+    result = border_mask_by_blocks(valid)
+    options = ["COMPRESS=DEFLATE", "TILED=YES"]
+    with publishing(mask) as partial, gdal_writes():
+        height, width = result.shape
+        dst = gdal.GetDriverByName("GTiff").Create(
+            str(partial), width, height, 1, gdal.GDT_Byte, options=options
+        )
+        dst.SetGeoTransform(geotransform)
+        dst.SetProjection(projection)
         dst.GetRasterBand(1).WriteArray(result)
         dst.SetMetadata(tags)
-        dst.FlushCache()
-        dst = None
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+        dst = None  # closing writes the directory: a full disk fails here
+    return Path(mask)

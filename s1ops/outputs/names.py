@@ -135,6 +135,11 @@ class OutputName:
         return [(f"{stem}{s}.tif", f"{stem}{s}{MASK_SUFFIX}.tif") for s in stamps]
 
 
+def mask_file_name(image_name: str) -> str:
+    """The file name of an output image's border mask: ``_BorderMask`` before ``.tif``."""
+    return f"{image_name.removesuffix('.tif')}{MASK_SUFFIX}.tif"
+
+
 def output_name_for(
     products: Sequence[ProductId],
     *,

@@ -150,12 +150,20 @@ def jobs_to_run(plan: PlanResult, request: RunRequest) -> list[TileJob]:
 
 
 def products_to_fetch(jobs: Iterable[TileJob]) -> list[str]:
-    """Ids of the products the jobs need that are not on disk, each once, in job order."""
+    """Ids of the products the jobs need that are not on disk as SAFE folders, each once, in
+    job order.
+
+    A product on disk only as a zip is fetched too: fetching unzips it into the
+    cache (processing reads SAFE folders, and the docker runner's containers
+    see the cache read-only).
+    """
+    from s1ops.cache.layout import ZIP_SUFFIX
+
     ids: dict[str, None] = {}
     for job in jobs:
         paths = job.product_paths or (None,) * len(job.product_ids)
         for product_id, path in zip(job.product_ids, paths, strict=True):
-            if path is None:
+            if path is None or path.endswith(ZIP_SUFFIX):
                 ids[product_id] = None
     return list(ids)
 

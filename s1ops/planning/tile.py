@@ -36,8 +36,11 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
+from s1ops.errors import ConfigError
 from s1ops.grid import S2Tile
-from s1ops.outputs.names import MASK_SUFFIX, OutputName, output_name_for
+from s1ops.outputs.names import OutputName, output_name_for
+from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
+from s1ops.outputs.requested import JobOutputs
 from s1ops.planning.jobs import DroppedGroup, PlanResult, TileJob
 from s1ops.sentinel1.records import ProductRecord
 from s1ops.sentinel1.safe import scan_products
@@ -53,6 +56,7 @@ __all__ = [
     "TileJob",
     "existing_outputs",
     "filters_from_config",
+    "job_paths",
     "merge_records",
     "plan_tile",
 ]
@@ -234,7 +238,18 @@ class _Context:
     existing: frozenset[str]
     with_mask: bool
     coverage: _Coverage
-    tile_dir: str
+    quicklook: QuicklookSpec | None = None
+
+
+def job_paths(
+    output_dir: str | Path, name: OutputName, *, with_mask: bool
+) -> tuple[str, str | None]:
+    """Where a job's image and border mask go: ``{output}/{tile}/{name}`` (mask None without
+    masks). The one rule: planning names jobs with it, ``s1ops process`` checks them by it.
+    """
+    tile_dir = Path(output_dir) / name.tile_id
+    mask = str(tile_dir / name.as_mask().format()) if with_mask else None
+    return str(tile_dir / name.format()), mask
 
 
 def _find_existing(ctx: _Context, name: OutputName, records: list[ProductRecord]) -> str | None:
@@ -242,8 +257,11 @@ def _find_existing(ctx: _Context, name: OutputName, records: list[ProductRecord]
         return None
     # A single product's own t{hhmmss} counts; a pair's is a partial image of one slice.
     starts = [records[0].product_id.start.time()] if len(records) == 1 else []
-    for image, mask in name.variants(starts):
-        if image in ctx.existing and (not ctx.with_mask or mask in ctx.existing):
+    tile_dir = ctx.output_dir / name.tile_id
+    for image, _mask in name.variants(starts):
+        # Done: every output the request asks for is there (JobOutputs says which).
+        outputs = JobOutputs.of(tile_dir / image, with_mask=ctx.with_mask, quicklook=ctx.quicklook)
+        if outputs.done(lambda path: path.name in ctx.existing):
             return image
     return None
 
@@ -263,7 +281,7 @@ def _job(
     found = _find_existing(ctx, name, records)
     waiting = tuple(r.name for r in records if not r.available_now)
     status = "done" if found else ("waiting" if waiting else "todo")
-    tile_dir, image = ctx.tile_dir, name.format()
+    output_path, mask_path = job_paths(ctx.output_dir, name, with_mask=ctx.with_mask)
     return TileJob(
         tile_id=ctx.tile.tile_id,
         polarisation=pol,
@@ -273,10 +291,8 @@ def _job(
         orbit_direction=direction,
         product_ids=tuple(r.name for r in records),
         coverage_pct=round(coverage, 3),
-        output_path=f"{tile_dir}/{image}",
-        mask_path=f"{tile_dir}/{image.removesuffix('.tif')}{MASK_SUFFIX}.tif"
-        if ctx.with_mask
-        else None,
+        output_path=output_path,
+        mask_path=mask_path,
         produced=found is not None,
         status=status,
         existing_output=found,
@@ -319,13 +335,16 @@ def plan_tile(
     output_dir: str | Path,
     existing: Collection[str] = frozenset(),
     with_mask: bool = False,
+    quicklook: QuicklookSpec | None = None,
 ) -> PlanResult:
     """Plan the outputs of ``tile`` from ``products`` under ``filters``.
 
     ``existing`` holds the file names already in ``{output_dir}/{tile_id}``
     (see ``existing_outputs``): a job is done when its ``txxxxxx`` output is
-    there, or for a single product its ``t{hhmmss}`` one (with the border mask
-    when ``with_mask``); a pair's slice made alone is not the pair. A job
+    there, or for a single product its ``t{hhmmss}`` one, with every other
+    output asked for: the border mask when ``with_mask``, the quicklook when
+    ``quicklook`` (``JobOutputs``, the definition ``process`` uses too); a
+    pair's slice made alone is not the pair. A job
     with a product known but not available now (offline, ordered, or of
     unknown availability) is ``waiting``: never planned as a partial output.
     """
@@ -338,7 +357,7 @@ def plan_tile(
         frozenset(existing),
         with_mask,
         _Coverage(tile),
-        str(Path(output_dir) / tile.tile_id),
+        quicklook=quicklook,
     )
     jobs: list[TileJob] = []
     dropped: list[DroppedGroup] = []
@@ -369,9 +388,17 @@ def plan_from_config(
     folder = Path(products_dir or cfg.paths.s1_images)
     if folder.is_dir():
         on_disk = scan_products(folder)
-    else:
+    elif cfg.data_source.download:
         log.warning("products folder %s does not exist yet: no product on disk", folder)
         on_disk = []
+    else:
+        # Without downloads nothing would ever fill it: every run would plan nothing.
+        raise ConfigError(
+            "Paths",
+            "s1_images",
+            str(folder),
+            "an existing folder of S1 products ([DataSource] download is False)",
+        )
     return plan_tile(
         merge_records(catalogue, on_disk),
         tile,
@@ -379,4 +406,5 @@ def plan_from_config(
         output_dir=cfg.paths.output,
         existing=existing_outputs(cfg.paths.output, tile.tile_id),
         with_mask=cfg.mask.generate_border_mask,
+        quicklook=requested_quicklook(cfg),
     )

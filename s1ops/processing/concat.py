@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from s1ops.errors import RasterError
 from s1ops.outputs.geotiff import read_tags
 from s1ops.outputs.mask import write_border_mask
 from s1ops.outputs.tags import mask_tags
@@ -44,6 +45,17 @@ def merged_tags(inputs: Sequence[Mapping[str, str]], now: datetime) -> dict[str,
     return merged
 
 
+def _input_tags(path: str | os.PathLike[str]) -> dict[str, str]:
+    expected = "an orthorectified GeoTIFF to merge"
+    if not os.path.isfile(path):
+        reason = "no such file" if not os.path.exists(path) else "not a file"
+        raise RasterError(path, reason, expected)
+    try:
+        return read_tags(path)
+    except RuntimeError as exc:  # GDAL cannot open it
+        raise RasterError(path, f"cannot be read ({exc})", expected) from exc
+
+
 def concatenate(
     inputs: Sequence[str | os.PathLike[str]],
     output: str | os.PathLike[str],
@@ -53,8 +65,12 @@ def concatenate(
     threads: int = 1,
     now: datetime | None = None,
 ) -> ChainResult:
-    """Merge ``inputs`` (first non-zero pixel wins) into ``output``, tags included."""
-    tags = merged_tags([read_tags(p) for p in inputs], now or datetime.now(UTC))
+    """Merge ``inputs`` (first non-zero pixel wins) into ``output``, tags included.
+
+    An input that is not a readable GeoTIFF is a ``RasterError`` naming it, before
+    anything is written.
+    """
+    tags = merged_tags([_input_tags(p) for p in inputs], now or datetime.now(UTC))
     chain = concatenate_chain(inputs, output, ram_mb=ram_mb, threads=threads)
     result = run_with_tags(chain, {0: tags})
     if mask is not None:

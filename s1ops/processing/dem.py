@@ -2,7 +2,8 @@
 
 Cells are 1 x 1 degree, named after their south-west corner: ``N02E009``
 covers latitudes 2..3 and longitudes 9..10; ``S01W072`` covers -1..0 and
--72..-71. Files are ``{cell}.hgt`` in the DEM folder.
+-72..-71. Files are ``{cell}.hgt`` in the DEM folder; each one a job needs is
+checked before OTB reads it (``s1ops.processing.dem_checks``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from s1ops.errors import DemError
+from s1ops.processing.dem_checks import check_dem_cell
 
 DEM_SUFFIX = ".hgt"
 _CELL_RE = re.compile(r"([NS])(\d{2})([EW])(\d{3})")
@@ -102,8 +104,15 @@ def require_dem(
     known_cells: Collection[str] | None = None,
     suffix: str = DEM_SUFFIX,
 ) -> list[Path]:
-    """The DEM files covering ``footprint``; ``DemError`` naming every missing cell."""
+    """The DEM files covering ``footprint``, each a whole SRTM cell of plausible heights.
+
+    ``DemError`` names every missing cell; ``DemFileError`` the first present one
+    that is not whole or not plausible (``check_dem_cell``): OTB would skip it or
+    misread it silently.
+    """
     present, missing = dem_coverage(footprint, dem_dir, known_cells=known_cells, suffix=suffix)
     if missing:
         raise DemError(str(dem_dir), missing)
+    for cell in present:
+        check_dem_cell(cell)
     return present

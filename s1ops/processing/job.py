@@ -23,21 +23,26 @@ from typing import Any
 from s1ops import __version__
 from s1ops.cache.locks import hold_products
 from s1ops.cache.orthoready import orthoready_path
+from s1ops.catalogue.fetch import ensure_unzipped
 from s1ops.contracts import FieldReader, load_json
-from s1ops.errors import ConfigError, ProductsNotOnDiskError
+from s1ops.errors import ConfigError, FileSystemError, ProductsNotOnDiskError
 from s1ops.grid import parse_tile_id
 from s1ops.outputs.mask import write_border_mask
+from s1ops.outputs.publish import is_complete
 from s1ops.outputs.quicklook import write_quicklook
+from s1ops.outputs.requested import JobOutputs
 from s1ops.outputs.tags import TagInputs, output_tags
 from s1ops.planning.jobs import TileJob
 from s1ops.planning.runs import with_local_products
 from s1ops.processing.chains import ProductInput, group_chain, orthoready_steps
 from s1ops.processing.dem import require_dem
+from s1ops.processing.dem_checks import check_geoid
+from s1ops.processing.job_check import check_ready_job
 from s1ops.processing.margins import margin_thresholds, probe_borders
 from s1ops.processing.otb.chain import Chain, Output
 from s1ops.processing.otb.pipelines import run_with_tags
 from s1ops.processing.settings import ProcessSettings
-from s1ops.scratch import work_folder
+from s1ops.scratch import require_space, space_guard, work_folder
 from s1ops.sentinel1.ids import ProductId
 from s1ops.sentinel1.safe import read_safe
 
@@ -59,16 +64,21 @@ def link_dem_cells(
     slow network file system.
     """
     present = require_dem(footprint, dem_dir)
-    into.mkdir(parents=True, exist_ok=True)
+    writing = f"{len(present)} DEM cell(s) ({'copies' if copy else 'links'})"
+    needed = sum(cell.stat().st_size for cell in present) if copy else None
+    if needed is not None:
+        require_space(into.parent, needed, writing)  # a full disk is said before filling it
     links = []
-    for cell in present:
-        link = into / cell.name
-        if not link.exists():
-            if copy:
-                shutil.copyfile(cell, link)
-            else:
-                link.symlink_to(cell.resolve())
-        links.append(link)
+    with space_guard(into.parent, writing, needed_bytes=needed):
+        into.mkdir(parents=True, exist_ok=True)
+        for cell in present:
+            link = into / cell.name
+            if not link.exists():
+                if copy:
+                    shutil.copyfile(cell, link)
+                else:
+                    link.symlink_to(cell.resolve())
+            links.append(link)
     return links
 
 
@@ -81,6 +91,8 @@ class JobResult:
     mask: str | None
     skipped: bool  # the outputs existed and the job was not forced
     seconds: float
+    # The files this run published (a rerun after a kill: only what was missing).
+    written: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the last stdout line of ``s1ops process``, the process task's XCom."""
@@ -90,6 +102,7 @@ class JobResult:
             "mask": self.mask,
             "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
+            "written": list(self.written),
         }
 
     @classmethod
@@ -102,6 +115,7 @@ class JobResult:
             mask=f.optional_text("mask"),
             skipped=f.flag("skipped"),
             seconds=f.number("seconds"),
+            written=f.texts("written", default=()),
         )
 
     @classmethod
@@ -151,7 +165,8 @@ def ensure_orthoready(product: ProductInput, s: ProcessSettings) -> Path:
     if s.orthoready_dir is None:
         raise ValueError("ensure_orthoready needs settings with an orthoready_dir")
     path = orthoready_path(product.measurement, s.orthoready_dir)
-    if not path.exists():
+    # One left incomplete (by an older version, on a full disk) would poison every tile.
+    if not is_complete(path):
         chain_steps = orthoready_steps(product, 0, s)
         # Keep OTB's SAR metadata in the file: orthorectification needs it later.
         output = Output(len(chain_steps) - 1, str(path))
@@ -164,7 +179,11 @@ def _lease(stack: ExitStack, job: TileJob, s1_images: str) -> None:
         stack.enter_context(hold_products(job.product_ids, s1_images, timeout_s=LEASE_TIMEOUT_S))
     except OSError as exc:
         if exc.errno not in _NOT_WRITABLE:
-            raise
+            # A full cache (no inode left for a lock file): said as such, exit 74.
+            refusal = FileSystemError.from_os_error(exc, what="product lease in [Paths] s1_images")
+            if refusal is None:
+                raise
+            raise refusal from exc
         # A cache mounted or shared read-only has no room for lock files: it is
         # still read, as before leases existed, and the warning says so.
         log.warning(
@@ -174,6 +193,24 @@ def _lease(stack: ExitStack, job: TileJob, s1_images: str) -> None:
             s1_images,
             exc.strerror,
         )
+
+
+def _unzipped(job: TileJob, s1_images: str) -> TileJob:
+    """``job`` with each zipped product of the cache replaced by its ``{id}.SAFE``.
+
+    OTB cannot read a product inside a zip (``/vsizip/`` gives "No information
+    in the metadata"): ``ensure_unzipped`` extracts it on first use, verified as
+    a download is. Products already SAFE folders cost one ``is_dir`` each.
+    """
+    paths = job.product_paths or (None,) * len(job.product_ids)
+    found: list[str | None] = []
+    for product_id, path in zip(job.product_ids, paths, strict=True):
+        if path is not None and Path(path).is_dir():
+            found.append(path)
+            continue
+        safe = ensure_unzipped(s1_images, product_id, lock_timeout_s=LEASE_TIMEOUT_S)
+        found.append(path if safe is None else str(safe))
+    return replace(job, product_paths=tuple(found))
 
 
 @contextmanager
@@ -197,6 +234,7 @@ def leased_products(job: TileJob, s1_images: str | None) -> Iterator[TileJob]:
                 if path is None or not Path(path).exists()
             )
         else:
+            job = _unzipped(job, s1_images)  # before the lease: unzipping locks exclusively
             _lease(stack, job, s1_images)
             ready, missing = with_local_products(job, s1_images)
         if missing:
@@ -207,53 +245,84 @@ def leased_products(job: TileJob, s1_images: str | None) -> Iterator[TileJob]:
 def process_job(
     job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path, force: bool = False
 ) -> JobResult:
-    """Produce ``job``'s output (and mask); skip what already exists unless forced.
+    """Produce ``job``'s outputs (image, and mask and quicklook as asked); skip a done job
+    unless forced.
 
-    The job's products are leased while they are read (``leased_products``),
-    whoever runs it: a DAG task, its container, or ``s1ops process`` by hand.
+    Done means every requested output is published (``JobOutputs.done``, as
+    planning decides it): a job stopped between two outputs (a kill, a full
+    disk) makes only what is missing on its next run, and its ``written`` says
+    which. The job's products are leased while they are read
+    (``leased_products``), whoever runs it: a DAG task, its container, or
+    ``s1ops process`` by hand.
     """
-    mask_path = job.mask_path if settings.with_mask else None
-    wanted = [p for p in (job.output_path, mask_path) if p]
-    if not force and all(Path(p).exists() for p in wanted):
+    outputs = JobOutputs.of(
+        job.output_path,
+        with_mask=settings.with_mask and job.mask_path is not None,
+        quicklook=settings.quicklook,
+    )
+    # A file another tool left incomplete under a final name counts as missing.
+    missing = outputs.files if force else outputs.missing(is_complete)
+    if not missing:
+        mask_path = None if outputs.mask is None else str(outputs.mask)
         return JobResult(job.job_id, job.output_path, mask_path, True, 0.0)
     if settings.geoid and not Path(settings.geoid).is_file():
         # OTB silently orthorectifies without it: the geometry would be wrong.
         raise ConfigError("Paths", "geoid_file", settings.geoid, "an existing geoid file")
+    if settings.geoid:
+        check_geoid(settings.geoid)  # a garbage or short geoid: OTB would use it silently
     with leased_products(job, settings.s1_images) as ready:
-        return _produce(ready, settings, dem_dir=dem_dir, force=force, mask_path=mask_path)
+        return _produce(ready, settings, outputs, missing, dem_dir=dem_dir)
+
+
+def _make_image(job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path) -> list[ProductId]:
+    """Run the job's chain and publish its image; the ids of the products it was made of."""
+    tile = parse_tile_id(job.tile_id)
+    inputs = _inputs(job, settings)
+    ids = [p.product_id for p in inputs]
+    # A killed job leaves this folder unlocked: the maintenance deletes it.
+    with work_folder(settings.work_dir, "dem") as dem_links:
+        link_dem_cells(
+            tile.footprint_lonlat(),
+            dem_dir,
+            dem_links,
+            copy=settings.cache_dem_by == "copy",
+        )
+        chain = group_chain(
+            inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
+        )
+        run_with_tags(chain, {0: _tags(job, ids, settings, "BACKSCATTERING")})
+    return ids
 
 
 def _produce(
     job: TileJob,
     settings: ProcessSettings,
+    outputs: JobOutputs,
+    missing: tuple[Path, ...],
     *,
     dem_dir: str | Path,
-    force: bool,
-    mask_path: str | None,
 ) -> JobResult:
-    tile = parse_tile_id(job.tile_id)
-    inputs = _inputs(job, settings)
-    ids = [p.product_id for p in inputs]
-    seconds = 0.0
-    if force or not Path(job.output_path).exists():
-        # A killed job leaves this folder unlocked: the maintenance deletes it.
-        with work_folder(settings.work_dir, "dem") as dem_links:
-            link_dem_cells(
-                tile.footprint_lonlat(),
-                dem_dir,
-                dem_links,
-                copy=settings.cache_dem_by == "copy",
-            )
-            chain = group_chain(
-                inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
-            )
-            result = run_with_tags(chain, {0: _tags(job, ids, settings, "BACKSCATTERING")})
-            seconds += result.seconds
-    if mask_path:
-        started = time.monotonic()
-        write_border_mask(job.output_path, mask_path, _tags(job, ids, settings, "MASK"))
-        seconds += time.monotonic() - started
-    if settings.quicklook is not None:
-        write_quicklook(job.output_path, settings.quicklook)
-    log.info("job %s produced %s in %.1f s", job.job_id, job.output_path, seconds)
-    return JobResult(job.job_id, job.output_path, mask_path, False, seconds)
+    """Make the ``missing`` outputs of ``job`` (and what derives from a remade image)."""
+    mask_path = None if outputs.mask is None else str(outputs.mask)
+    check_ready_job(job, mask_path, settings.work_dir)  # before the first write
+    started = time.monotonic()
+    written: list[Path] = []
+    if outputs.image in missing:
+        ids = _make_image(job, settings, dem_dir=dem_dir)
+        written.append(outputs.image)
+    else:
+        ids = [ProductId.parse(p) for p in job.product_ids]
+    # The mask and the quicklook derive from the image: remade with it, else made if missing.
+    remade = bool(written)
+    if outputs.mask is not None and (remade or outputs.mask in missing):
+        write_border_mask(outputs.image, outputs.mask, _tags(job, ids, settings, "MASK"))
+        written.append(outputs.mask)
+    spec = settings.quicklook
+    if spec is not None and outputs.quicklook and (remade or outputs.quicklook in missing):
+        write_quicklook(outputs.image, spec)
+        written.append(outputs.quicklook)
+    seconds = time.monotonic() - started
+    log.info("job %s published %s in %.1f s", job.job_id, [p.name for p in written], seconds)
+    return JobResult(
+        job.job_id, job.output_path, mask_path, False, seconds, tuple(map(str, written))
+    )

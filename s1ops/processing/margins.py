@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from s1ops.errors import SafeError
 from s1ops.processing.otb.steps import MarginThresholds
@@ -62,6 +63,19 @@ def probe_borders(measurement: str | os.PathLike[str]) -> BorderProbe:
     height, width = ds.RasterYSize, ds.RasterXSize
     top = min(PROBE_OFFSET, height - 1)
     bottom = max(height - PROBE_OFFSET, 0)
-    zeros_top = int(np.count_nonzero(band.ReadAsArray(0, top, width, 1) == 0))
-    zeros_bottom = int(np.count_nonzero(band.ReadAsArray(0, bottom, width, 1) == 0))
+    zeros_top = int(np.count_nonzero(_read_line(band, measurement, top, width) == 0))
+    zeros_bottom = int(np.count_nonzero(_read_line(band, measurement, bottom, width) == 0))
     return BorderProbe(ipf, height, zeros_top, zeros_bottom)
+
+
+def _read_line(band: Any, measurement: str | os.PathLike[str], line: int, width: int) -> Any:
+    """One line of the measurement; a truncated or corrupt image is a ``SafeError``."""
+    try:
+        return band.ReadAsArray(0, line, width, 1)
+    except RuntimeError as exc:  # GDAL's read error (exceptions on)
+        raise SafeError(
+            str(measurement),
+            f"line {line} of the measurement image cannot be read ({exc}); expected a "
+            "complete image: the product looks truncated, delete it from [Paths] s1_images "
+            "and download it again",
+        ) from exc

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from s1ops.cache import orthoready
 from s1ops.config.request import S1Config
-from s1ops.outputs.quicklook import QuicklookSpec
+from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,7 @@ class ProcessSettings:
 
 
 def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
-    p, q = cfg.processing, cfg.quicklook
-    quicklook = QuicklookSpec(q.format, q.width_px, q.db_min, q.db_max)
+    p = cfg.processing
     return ProcessSettings(
         calibration=p.calibration,
         remove_noise=p.remove_thermal_noise,
@@ -55,7 +54,7 @@ def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> 
         with_mask=cfg.mask.generate_border_mask,
         dem_info=cfg.paths.dem_info,
         extra_tags=dict(cfg.metadata),
-        quicklook=quicklook if q.generate_quicklook else None,
+        quicklook=requested_quicklook(cfg),
         orthoready_dir=str(orthoready.orthoready_dir(cfg.paths.tmp))
         if cache_before_ortho
         else None,

@@ -24,12 +24,12 @@ from shapely.geometry.base import BaseGeometry
 
 from s1ops.cache.layout import CacheLayout, product_id_of
 from s1ops.errors import ProductNameError, SafeError
+from s1ops.sentinel1.data_objects import MANIFEST, DataObject, data_objects
 from s1ops.sentinel1.ids import MeasurementName, ProductId
 from s1ops.sentinel1.records import ProductRecord
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.safe"
 _ANNOTATION = "annotation"
 _GRID_TAGS = ("line", "pixel", "latitude", "longitude")
 PASSES = {"ASCENDING": "ASC", "DESCENDING": "DES"}
@@ -62,6 +62,8 @@ class SafeProduct:
     stop: datetime
     ipf_version: str | None  # as written: '003.10'
     measurements: tuple[tuple[str, str], ...]  # (polarisation, path inside the SAFE)
+    # Every file the manifest lists, with its size and MD5 (s1ops.catalogue.verify checks them).
+    data_objects: tuple[DataObject, ...] = ()
 
     @property
     def orbit_direction(self) -> str:
@@ -278,22 +280,18 @@ def _parse_time(text: str, where: str) -> datetime:
 
 
 def _measurements(
-    manifest: ET.Element, source: _Source, product: ProductId, where: str
+    listed: tuple[DataObject, ...], source: _Source, product: ProductId, where: str
 ) -> tuple[tuple[str, str], ...]:
     found: dict[str, str] = {}
-    for location in manifest.iterfind(
-        ".//{*}dataObjectSection/{*}dataObject/{*}byteStream/{*}fileLocation"
-    ):
-        href = location.get("href", "")
-        member = str(PurePosixPath(href.removeprefix("./")))
+    for member in (obj.member for obj in listed):
         if not member.startswith("measurement/"):
             continue
         try:
             name = MeasurementName.parse(member)
         except ProductNameError as exc:
-            raise SafeError(where, f"measurement {href!r}: {exc.reason}") from exc
+            raise SafeError(where, f"measurement {member!r}: {exc.reason}") from exc
         if not name.belongs_to(product):
-            raise SafeError(where, f"measurement {href!r} is not an image of {product}")
+            raise SafeError(where, f"measurement {member!r} is not an image of {product}")
         if not source.exists(member):
             raise SafeError(where, f"measurement {member} listed in {MANIFEST} is missing")
         found[name.polarisation] = member
@@ -338,6 +336,7 @@ def _read(source: _Source) -> SafeProduct:
     # The first IPF entry in document order is the product's own processing;
     # nested resources (the L0 input) list their own software further down.
     software = manifest.find(".//{*}processing/{*}facility/{*}software[@name='Sentinel-1 IPF']")
+    listed = data_objects(manifest, where)
     return SafeProduct(
         path=source.path,
         product_id=product,
@@ -348,7 +347,8 @@ def _read(source: _Source) -> SafeProduct:
         start=_parse_time(_text(manifest, ".//{*}acquisitionPeriod/{*}startTime", where), where),
         stop=_parse_time(_text(manifest, ".//{*}acquisitionPeriod/{*}stopTime", where), where),
         ipf_version=None if software is None else software.get("version"),
-        measurements=_measurements(manifest, source, product, where),
+        measurements=_measurements(listed, source, product, where),
+        data_objects=listed,
     )
 
 

@@ -14,17 +14,14 @@ from shapely.geometry.base import BaseGeometry
 
 from s1ops.errors import SynthError
 from s1ops.processing.dem import DEM_SUFFIX, cells_covering
-
-# Samples per cell side: SRTM 1 arc-second (SRTMGL1) and 3 arc-second cells.
-CELL_SIZES = {1: 3601, 3: 1201}
-SRTM_MIN_M, SRTM_MAX_M = -500, 9000
+from s1ops.processing.dem_checks import DEM_MAX_M, DEM_MIN_M, SRTM_SAMPLES
 
 
 def write_flat_cell(path: Path, height_m: int, arcsec: int = 1) -> Path:
     """Write one ``.hgt`` cell (big-endian int16) of constant height."""
-    size = CELL_SIZES.get(arcsec)
+    size = SRTM_SAMPLES.get(arcsec)
     if size is None:
-        raise SynthError(f"arcsec={arcsec}. Must be one of: {', '.join(map(str, CELL_SIZES))}")
+        raise SynthError(f"arcsec={arcsec}. Must be one of: {', '.join(map(str, SRTM_SAMPLES))}")
     np.full((size, size), height_m, dtype=">i2").tofile(path)
     return path
 
@@ -36,8 +33,10 @@ def make_flat_dem(
 
     SRTM stores whole metres: ``height_m`` must be an integer value.
     """
-    if height_m != int(height_m) or not SRTM_MIN_M <= height_m <= SRTM_MAX_M:
-        raise SynthError(f"height_m={height_m}: SRTM cells hold whole metres in -500..9000")
+    if height_m != int(height_m) or not DEM_MIN_M <= height_m <= DEM_MAX_M:
+        raise SynthError(
+            f"height_m={height_m}: SRTM cells hold whole metres in {DEM_MIN_M}..{DEM_MAX_M}"
+        )
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -83,6 +83,8 @@ def test_a_failing_container_fails_the_task_with_its_log(
     # The container's stderr, streamed into the task's log (dag.test prints it) as it ran.
     task_log = capfd.readouterr().out
     error = f"s1ops process: error: DEM folder {empty_dem} lacks 4 cell(s)"
-    assert any(error in line and "DockerOperator" in line for line in task_log.splitlines())
+    # Streamed by the operator itself (its logger is named after its class).
+    operator = "DockerProcessJobOperator"
+    assert any(error in line and operator in line for line in task_log.splitlines())
     assert "DockerContainerFailedException" in task_log
     assert list((tmp_path / "run" / "out").rglob("*.tif")) == []

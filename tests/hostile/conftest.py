@@ -23,3 +23,16 @@ def reference_site(otb: None, otb_data: Path, tmp_path_factory: pytest.TempPathF
 def site(otb: None, otb_data: Path, tmp_path: Path) -> Site:
     """A fresh site for one case (nothing processed yet)."""
     return make_site(tmp_path / "site", otb_data)
+
+
+@pytest.fixture(scope="session")
+def cached_reference_site(
+    otb: None, otb_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Site:
+    """The reference of runs with ``--cache-before-ortho``: its vv job processed undisturbed
+    with it (OrthoReady files in its tmp). OTB reads the SAR metadata back from the
+    OrthoReady file with less precision: a few pixels differ from ``reference_site``'s."""
+    site = make_site(tmp_path_factory.mktemp("cached-reference"), otb_data)
+    run = run_cli(*process_args(site, site.jobs()["vv"], "--cache-before-ortho"))
+    assert run.returncode == 0, run.stderr
+    return site

@@ -199,3 +199,19 @@ def test_publish_reads_both_runners_results_and_the_plan(site: Path) -> None:
     assert summary == expected
     assert summary == {"tile_id": "33NWB", "outputs": [vv.output_path], "new": [vv.output_path]}
     assert events[asset].extra == {"tile_id": "33NWB", "new": [vv.output_path]}
+
+
+def test_fetch_unzips_a_zip_put_in_the_cache_without_the_catalogue(tmp_path: Path) -> None:
+    from s1ops_airflow.operators.fetch import FetchProductOperator
+
+    from tests.s1ops.safe_builder import build_safe_zip
+
+    zipped = build_safe_zip(tmp_path / "s1")
+    # No eodag_config: the catalogue is never asked for a product already on disk.
+    cfg = write_request(tmp_path / REQUEST_NAME, RequestPaths.under(tmp_path), tiles="33NWB")
+    operator = FetchProductOperator(task_id="fetch", config_path=str(cfg), product_id=P1_ID)
+
+    found = Path(operator.execute({}))  # type: ignore[arg-type]
+
+    assert found == tmp_path / "s1" / f"{P1_ID}.SAFE" and (found / "manifest.safe").is_file()
+    assert not zipped.exists()

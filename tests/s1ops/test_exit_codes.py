@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,13 @@ from s1ops.errors import (
     DemError,
     DownloadAuthError,
     DownloadFailedError,
+    FileSystemError,
     OtbError,
     ProductNotAvailableError,
     ProductNotFoundError,
     ProductsNotOnDiskError,
     QuotaError,
+    RasterError,
     S1OpsError,
 )
 
@@ -32,7 +35,7 @@ def test_the_values_are_the_documented_sysexits() -> None:
         name: getattr(exit_codes, name)
         for name in (
             *("OK", "PARTLY_FAILED", "BAD_INPUT", "NOT_FOUND"),
-            *("QUOTA", "IO_FAILED", "NOT_YET", "CREDENTIALS"),
+            *("QUOTA", "CANNOT_WRITE", "IO_FAILED", "NOT_YET", "CREDENTIALS"),
         )
     }
     assert codes == {
@@ -41,6 +44,7 @@ def test_the_values_are_the_documented_sysexits() -> None:
         "BAD_INPUT": 2,
         "NOT_FOUND": 66,
         "QUOTA": 69,
+        "CANNOT_WRITE": 73,
         "IO_FAILED": 74,
         "NOT_YET": 75,
         "CREDENTIALS": 77,
@@ -63,6 +67,12 @@ def test_the_values_are_the_documented_sysexits() -> None:
         (ProductNotAvailableError(PID, "offline"), 75),
         (ProductsNotOnDiskError("job", (PID,), "/s1"), 75),
         (DownloadAuthError(PID, "cop"), 77),
+        # The file system: a full disk may have room later, a read-only one not.
+        (FileSystemError("/out", "read-only file system", "a writable folder"), 73),
+        (FileSystemError.from_os_error(OSError(errno.EROFS, "ro", "/out")), 73),
+        (FileSystemError.from_os_error(OSError(errno.ENOTDIR, "not a dir", "/out/x")), 73),
+        (FileSystemError.from_os_error(OSError(errno.ENOSPC, "full", "/tmp/x")), 74),
+        (RasterError("/out/a.tif", "truncated", "a readable GeoTIFF"), 2),
         # Everything else: bad input, and an OTB failure in `s1ops process`.
         (ConfigError("Paths", "output", None, "a folder"), 2),
         (ContractError("TileJob", "day", "x", "a day"), 2),
@@ -72,7 +82,8 @@ def test_the_values_are_the_documented_sysexits() -> None:
         (S1OpsError("anything"), 2),
     ],
 )
-def test_each_error_has_one_code(error: S1OpsError, code: int) -> None:
+def test_each_error_has_one_code(error: S1OpsError | None, code: int) -> None:
+    assert error is not None
     assert exit_codes.exit_code(error) == code
 
 
@@ -82,3 +93,26 @@ def test_main_exits_with_the_errors_code(
     missing = tmp_path / "missing.cfg"
     assert main(["config", "check", str(missing)]) == exit_codes.BAD_INPUT
     assert str(missing) in capsys.readouterr().err
+
+
+def test_a_file_system_refusal_is_one_line_and_any_other_exception_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``main``'s safety net: an OSError the file system raised is reported with its path;
+    anything else (a bug) still propagates."""
+    import s1ops.cli.config_cmd as config_cmd
+
+    def refused(args: object) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied", "/out/32NNH")
+
+    monkeypatch.setattr(config_cmd, "_check", refused)
+    assert main(["config", "check", str(tmp_path / "x.cfg")]) == exit_codes.CANNOT_WRITE
+    error = capsys.readouterr().err
+    assert "s1ops config: error: /out/32NNH: permission denied; expected permission" in error
+
+    def bug(args: object) -> int:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/nowhere")
+
+    monkeypatch.setattr(config_cmd, "_check", bug)
+    with pytest.raises(FileNotFoundError):
+        main(["config", "check", str(tmp_path / "x.cfg")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -9,12 +10,19 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from s1ops.errors import DiskFullError
+from s1ops.exit_codes import IO_FAILED, exit_code
 from s1ops.scratch import (
     WORK_PREFIX,
+    free_bytes,
     is_partial_name,
     is_work_entry,
     new_token,
     partial_path,
+    require_space,
+    space_guard,
     work_folder,
     work_folder_in_use,
 )
@@ -70,3 +78,28 @@ def test_a_killed_owner_leaves_its_folder_unlocked(tmp_path: Path) -> None:
         if child.stdout is not None:
             child.stdout.close()
     assert folder.is_dir() and not work_folder_in_use(folder)
+
+
+def test_a_full_disk_in_a_guarded_write_is_one_error_naming_the_folder(tmp_path: Path) -> None:
+    full = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "N01E008.hgt"))
+    writing = "4 DEM cell(s) (copies)"
+    with (
+        pytest.raises(DiskFullError) as caught,
+        space_guard(tmp_path, writing, needed_bytes=11_539_208),
+    ):
+        raise full
+    message = str(caught.value)
+    assert message.startswith(f"no space left in {tmp_path} (needed ~11.5 MB, free ")
+    assert "writing 4 DEM cell(s) (copies)" in message
+    assert exit_code(caught.value) == IO_FAILED  # retry later, once space is freed
+    # Not a full disk: passes unchanged.
+    with pytest.raises(PermissionError), space_guard(tmp_path, "x"):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+
+def test_copies_that_cannot_fit_are_refused_before_filling_the_disk(tmp_path: Path) -> None:
+    free = free_bytes(tmp_path)
+    assert free is not None and free > 0
+    require_space(tmp_path, 1, "one byte")
+    with pytest.raises(DiskFullError, match=r"needed ~.* MB, free .* writing everything"):
+        require_space(tmp_path / "not" / "yet", free + 10**12, "everything")

@@ -53,13 +53,14 @@ class FetchProductOperator(BaseOperator):
         return S1opsChild()
 
     def execute(self, context: Context) -> str:
+        from s1ops.catalogue.fetch import ensure_unzipped
         from s1ops.config.request import load_config
-        from s1ops.planning.runs import local_product
 
         cfg = load_config(self.config_path)
-        found = local_product(cfg.paths.s1_images, self.product_id)
+        # A zip put in the cache by hand is unzipped here: processing reads folders.
+        found = ensure_unzipped(cfg.paths.s1_images, self.product_id)
         if found is not None:
-            self.log.info("%s already in the cache: %s", self.product_id, found)
+            self.log.info("%s in the cache: %s", self.product_id, found)
             return str(found)
         deadline = datetime.now(UTC) + timedelta(seconds=self.timeout_s)
         return self._download_or_defer(deadline.isoformat())

@@ -228,4 +228,4 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["maintenance", str(tmp_path / "missing.cfg")]) == 2
     with pytest.raises(SystemExit):
         main(["maintenance", str(failing), "--older-than", "-1"])
-    assert "hours must be >= 0" in capsys.readouterr().err
+    assert "--older-than: '-1': expected a number from 0 to" in capsys.readouterr().err

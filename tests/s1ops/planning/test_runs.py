@@ -252,3 +252,9 @@ def test_run_outputs_lists_what_exists_and_what_the_run_made(site: Path) -> None
     assert found.new == tuple(sorted([vv.output_path, str(vv.mask_path)]))
     assert found.to_dict() == {"tile_id": "33NWB", "outputs": [*found.outputs], "new": [*found.new]}
     assert run_outputs("33NWB", None, []) == RunOutputs("33NWB", (), ())
+
+
+def test_a_product_on_disk_only_as_a_zip_is_fetched_to_be_unzipped() -> None:
+    zipped = _job("todo", paths=(f"/c/{P1}.zip", f"/c/{P2}.SAFE"))
+    assert products_to_fetch([zipped]) == [P1]
+    assert products_to_fetch([_job("todo", paths=(f"/c/{P1}.SAFE", f"/c/{P2}.SAFE"))]) == []

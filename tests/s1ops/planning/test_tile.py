@@ -402,7 +402,12 @@ def test_cli_plan_errors(tmp_path, capsys):
     from s1ops.cli import main
 
     cfg = _request(tmp_path)
-    # No products folder yet: an empty plan, with a warning.
+    # No products folder and download off: nothing would ever fill it, an error
+    # (an empty plan every day would hide it).
+    assert main(["plan", str(cfg), "--tile", "33NWB"]) == 2
+    assert "[Paths] s1_images = " in capsys.readouterr().err
+    # An empty products folder: an empty plan.
+    (tmp_path / "s1").mkdir()
     assert main(["plan", str(cfg), "--tile", "33NWB"]) == 0
     assert PlanResult.from_json(capsys.readouterr().out).jobs == ()
     assert main(["plan", str(cfg), "--tile", "33NWZ"]) == 2

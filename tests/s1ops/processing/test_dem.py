@@ -8,6 +8,7 @@ from shapely.geometry import Polygon, box
 from s1ops.errors import DemError
 from s1ops.processing.dem import cell_corner, cell_name, cells_covering, dem_coverage, require_dem
 from s1ops.sentinel1.safe import parse_footprint
+from s1ops.testing.dem import write_flat_cell
 from tests.s1ops.safe_builder import P1_COORDS, P2_COORDS
 
 
@@ -75,8 +76,8 @@ def test_cells_touching_only_are_left_out():
 
 def test_dem_coverage_and_require(tmp_path):
     footprint = box(14.2, 0.2, 15.5, 1.5)
-    (tmp_path / "N00E014.hgt").write_bytes(b"")
-    (tmp_path / "n01e014.hgt").write_bytes(b"")  # lower-case names are found too
+    write_flat_cell(tmp_path / "N00E014.hgt", 0, arcsec=3)
+    write_flat_cell(tmp_path / "n01e014.hgt", 0, arcsec=3)  # lower-case names are found too
     present, missing = dem_coverage(footprint, tmp_path)
     assert [p.name for p in present] == ["N00E014.hgt", "n01e014.hgt"]
     assert missing == ["N00E015", "N01E015"]
