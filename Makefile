@@ -7,6 +7,7 @@ SOURCES := s1ops plugins dags tests bench scripts
 
 help:
 	@echo "make demo   set up what is missing, then run the demo end to end"
+	@echo "            (RUNNER=docker: its OTB steps in the s1ops image, as DockerOperator tasks)"
 	@echo "make test   set up what is missing, then run the whole test suite"
 	@echo "make test-fast  lint, then the tests needing no OTB, Airflow, engine nor slow fixture"
 	@echo "make setup  Debian packages, OTB's Python module, test data, .venv (idempotent)"
@@ -31,8 +32,9 @@ lint:
 image: setup
 	@bash scripts/docker-image.sh
 
+# `make demo RUNNER=docker`: the same demo with [Airflow] runner = docker.
 demo: setup
-	@bash scripts/demo.sh
+	@bash scripts/demo.sh $(if $(RUNNER),--runner $(RUNNER))
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done

@@ -80,14 +80,26 @@ class DemError(S1OpsError):
 
 
 class OtbError(S1OpsError):
-    """An OTB application failed or its child process died."""
+    """An OTB application failed or its child process died.
 
-    def __init__(self, step: str, exit_code: int | None, log_tail: str) -> None:
+    The message is one line (the last word of a failed task's log): the step,
+    the input it was reading (``on``, when known) and ``reason``, OTB's own
+    message (by default the last line of ``log_tail``). The whole tail stays an
+    attribute; the runner logs OTB's output at DEBUG.
+    """
+
+    def __init__(
+        self, step: str, exit_code: int | None, log_tail: str, *, reason: str = "", on: str = ""
+    ) -> None:
         self.step = step
         self.exit_code = exit_code
         self.log_tail = log_tail
+        lines = [line.strip() for line in log_tail.splitlines() if line.strip()]
+        self.reason = reason or (lines[-1] if lines else "no message")
+        self.on = on
         where = f"exit code {exit_code}" if exit_code is not None else "error"
-        super().__init__(f"OTB step {step!r} failed ({where}):\n{log_tail}")
+        what = f" on {on}" if on else ""
+        super().__init__(f"OTB step {step!r} failed{what} ({where}): {self.reason}")
 
 
 class OtbUnavailableError(S1OpsError):

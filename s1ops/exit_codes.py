@@ -14,9 +14,9 @@ code  name           meaning (errors) -- what the caller does
                      a bad tile id...), argparse's usage errors (a flag's value out of its
                      range), an image that cannot be read (``RasterError``, ``SafeError``),
                      and any other s1ops error: a missing DEM cell, a lease not obtained in
-                     time, an OTB failure or crash in ``s1ops process`` (``OtbError``, its
-                     log tail on stderr) -- fail (Airflow retries a process task as
-                     configured)
+                     time, an OTB failure or crash in ``s1ops process`` (``OtbError``: step,
+                     input and OTB's reason on one line; OTB's log with -vv) -- fail
+                     (Airflow retries a process task as configured)
 66    NOT_FOUND      product not in the catalogue (``ProductNotFoundError``, EX_NOINPUT)
                      -- fail
 69    QUOTA          catalogue quota exceeded, HTTP 429 (``QuotaError``, EX_UNAVAILABLE)
@@ -36,7 +36,8 @@ code  name           meaning (errors) -- what the caller does
 77    CREDENTIALS    the catalogue refused the credentials (``DownloadAuthError``,
                      EX_NOPERM) -- fail now, fix the credentials
 3     PARTLY_FAILED  ``maintenance``: a part stopped on an error, the others ran (its report
-                     says which) -- fix what the report names
+                     says which); ``python -m s1ops_airflow.failures``: some runs failed
+                     (it lists why) -- fix what the report names
 ====  =============  =========================================================================
 
 Exit code 1 is never s1ops's answer: it is Python's own for an unexpected

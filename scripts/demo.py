@@ -10,9 +10,16 @@
    ``$S1OPS_DEMO_DIR``), started afresh each time.
 3. Through Airflow's REST API: the pools, one backfill per tile DAG over the
    request's days, then unpause the DAGs; progress until every run is done.
-4. A summary; then, on a terminal, Airflow stays up until Ctrl-C. Every
-   process started here is stopped at the end. Exit code 0 only when every
-   run succeeded and every expected product is on disk.
+4. A summary (``demo_summary``): every product with its valid-pixel share
+   and size, every empty job with its reason; then, on a terminal, Airflow
+   stays up until Ctrl-C. Every process started here is stopped at the end.
+   Exit code 0 only when every run succeeded, every expected product is on
+   disk with valid pixels, no listed product lacks them, and the job the demo
+   shows empty on purpose is recorded empty.
+
+``--runner docker`` (``make demo RUNNER=docker``): the same with ``[Airflow]
+runner = docker``; the engine and image are made ready first
+(``demo_docker``), and an engine started for the demo is stopped with it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import argparse
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -29,26 +37,28 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "plugins"), str(REPO / "scripts")]
 
+from demo_docker import DockerSetup, DockerUnavailable, prepare_docker  # noqa: E402
 from demo_runtime import (  # noqa: E402
     AirflowApi,
     Children,
     DemoFailed,
     free_port,
     print_summary,
-    scan_outputs,
     standalone_env,
     wait_for_backfills,
 )
 from s1ops_airflow.environment import pools_of  # noqa: E402
 
 from s1ops.config.request import load_config  # noqa: E402
-from s1ops.testing.demo_site import DEMO_TILES  # noqa: E402
+from s1ops.testing.demo_site import DEMO_TILES, ExpectedOutput, expected_outputs  # noqa: E402
 
 DEFAULT_PORT = 8080
 GEOID = REPO / ".cache" / "otb-data" / "Input" / "DEM" / "egm96.grd"
 # Every process started here carries this variable: the final sweep (and the
 # test) find the ones a process group kill missed (OTB children start their own).
 MARK = "S1OPS_DEMO_RUN"
+RUNNERS = ("local", "docker")
+LOCAL_RUNNER = "local (OTB in the Airflow worker's task processes)"
 
 
 def _fresh(folder: Path) -> Path:
@@ -57,7 +67,9 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
-def synthetic_site(work: Path, children: Children, tiles: tuple[str, ...]) -> tuple[Path, Path]:
+def synthetic_site(
+    work: Path, children: Children, tiles: tuple[str, ...], docker: DockerSetup | None
+) -> tuple[Path, Path]:
     """The demo catalogue, served; returns the request file and the products folder."""
     from s1ops.testing.demo_site import make_demo_catalogue, write_demo_request
     from s1ops.testing.eodag_provider import write_provider_config
@@ -81,6 +93,7 @@ def synthetic_site(work: Path, children: Children, tiles: tuple[str, ...]) -> tu
         geoid_file=GEOID,
         eodag_config=eodag,
         tiles=tiles,
+        runner=docker.request_keys() if docker else None,
     )
     return cfg, catalogue.products_dir
 
@@ -91,18 +104,40 @@ def backfill_days(cfg_path: Path) -> tuple[date, date]:
     return source.first_date, source.last_date
 
 
-def run_demo(args: argparse.Namespace, children: Children) -> int:
+def preflight(cfg: Path) -> None:
+    """``s1ops config check --deep`` on a user's request file: nothing starts if it refuses.
+
+    Paths, geoid, DEM cells, catalogue and free space are checked in seconds,
+    where a run in Airflow would fail minutes later with the reason in task logs.
+    """
+    print("  preflight: s1ops config check --deep ...")
+    argv = [sys.executable, "-m", "s1ops", "config", "check", "--deep", str(cfg)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise DemoFailed(f"the request file {cfg} is refused, nothing started:\n{done.stderr}")
+
+
+def _request(
+    args: argparse.Namespace, children: Children, docker: DockerSetup | None
+) -> tuple[Path, list[ExpectedOutput] | None]:
+    """The request file, and the synthetic site's plan (None on a user's request file)."""
+    real = os.environ.get("S1OPS_CONFIG")
+    if real:
+        cfg = Path(real).resolve()
+        print(f"  request file from S1OPS_CONFIG: {cfg} (no synthetic data)")
+        preflight(cfg)
+        return cfg, None
+    cfg, products_dir = synthetic_site(args.dir, children, args.tiles, docker)
+    print(f"  request file: {cfg} (40 m pixels, masks and quicklooks on)")
+    return cfg, expected_outputs(cfg, products_dir)
+
+
+def run_demo(args: argparse.Namespace, children: Children, docker: DockerSetup | None) -> int:
     started = time.monotonic()
     work = args.dir
     work.mkdir(parents=True, exist_ok=True)
-    real = os.environ.get("S1OPS_CONFIG")
     print(f"s1ops demo in {work}")
-    if real:
-        cfg, products_dir = Path(real).resolve(), None
-        print(f"  request file from S1OPS_CONFIG: {cfg} (no synthetic data)")
-    else:
-        cfg, products_dir = synthetic_site(work, children, args.tiles)
-        print(f"  request file: {cfg} (40 m pixels, masks and quicklooks on)")
+    cfg, expected = _request(args, children, docker)
     config = load_config(cfg)
     tiles = list(config.processing.tiles)
     port = free_port(args.port)
@@ -140,12 +175,12 @@ def run_demo(args: argparse.Namespace, children: Children) -> int:
         alive=children.check_alive,
         log=work / "logs" / "airflow.log",
     )
-    outputs = scan_outputs(config.paths.output, tiles)
     ok = print_summary(
-        outputs,
         runs,
-        cfg_path=cfg,
-        products_dir=products_dir,
+        output_dir=config.paths.output,
+        tiles=tiles,
+        expected=expected,
+        runner=docker.describe() if docker else _runner_of(config.airflow.runner),
         seconds=time.monotonic() - started,
         api=api,
     )
@@ -156,6 +191,25 @@ def run_demo(args: argparse.Namespace, children: Children) -> int:
         except KeyboardInterrupt:
             print()
     return 0 if ok else 1
+
+
+def _runner_of(name: str) -> str:
+    return LOCAL_RUNNER if name == "local" else f"{name} (the request file's [Airflow] runner)"
+
+
+def _prepare_runner(args: argparse.Namespace) -> DockerSetup | None:
+    """The docker runner's engine and image (None for the local runner)."""
+    if args.runner != "docker":
+        return None
+    if os.environ.get("S1OPS_CONFIG"):
+        raise DemoFailed(
+            "--runner docker applies to the synthetic demo; with S1OPS_CONFIG set "
+            "[Airflow] runner = docker, image and docker_url in the request file instead"
+        )
+    try:
+        return prepare_docker(args.dir / "logs")
+    except DockerUnavailable as exc:
+        raise DemoFailed(f"the docker runner is not available: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,13 +225,22 @@ def main(argv: list[str] | None = None) -> int:
         default=DEMO_TILES,
         help=f"synthetic demo only: tiles among {','.join(DEMO_TILES)} (all)",
     )
+    parser.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        default="local",
+        help="[Airflow] runner of the synthetic demo: local (default), or docker (builds "
+        "the image and starts the private engine if needed; make demo RUNNER=docker)",
+    )
     args = parser.parse_args(argv)
     args.dir = args.dir.absolute()
     children = Children(MARK)
+    docker: DockerSetup | None = None
     # SIGTERM (e.g. a CI timeout) stops the children as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        return run_demo(args, children)
+        docker = _prepare_runner(args)
+        return run_demo(args, children, docker)
     except DemoFailed as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
         return 1
@@ -187,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         print("stopping what the demo started ...", flush=True)
         left = children.stop_all()
+        if docker is not None:
+            docker.stop()
         print("stopped" if not left else f"could not stop: {left}", flush=True)
 
 

@@ -20,10 +20,12 @@ import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from s1ops.testing.demo_site import ExpectedOutput
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
@@ -386,87 +388,48 @@ def wait_for_backfills(
         time.sleep(POLL_S)
 
 
-@dataclass(frozen=True)
-class Written:
-    """One product found on disk, with its mask and quicklook when present."""
-
-    tile_id: str
-    polarisation: str
-    day: date
-    path: Path
-    mask: Path | None
-    quicklook: Path | None
-
-
-def scan_outputs(output_dir: Path, tiles: Iterable[str]) -> list[Written]:
-    """The products under ``{output_dir}/{tile}``, sorted by tile, day, polarisation."""
-    from s1ops.errors import ProductNameError
-    from s1ops.outputs.names import OutputName
-
-    found = []
-    for tile_id in tiles:
-        for path in sorted((output_dir / tile_id).glob("*.tif")):
-            try:
-                name = OutputName.parse(path.name)
-            except ProductNameError:
-                continue
-            if name.mask:
-                continue
-            mask = path.with_name(f"{path.stem}_BorderMask.tif")
-            looks = [path.with_suffix(s) for s in (".jpg", ".png") if path.with_suffix(s).exists()]
-            found.append(
-                Written(
-                    tile_id,
-                    name.polarisation,
-                    name.day,
-                    path,
-                    mask if mask.exists() else None,
-                    looks[0] if looks else None,
-                )
-            )
-    return sorted(found, key=lambda w: (w.tile_id, w.day, w.polarisation))
-
-
-def _missing(cfg_path: Path, products_dir: Path) -> list[Path]:
-    from s1ops.testing.demo_site import expected_outputs
-
-    wanted = []
-    for e in expected_outputs(cfg_path, products_dir):
-        wanted.extend(p for p in (e.output, e.mask, e.quicklook) if p is not None)
-    return [p for p in wanted if not p.is_file()]
-
-
 def print_summary(
-    outputs: list[Written],
     runs: list[dict[str, Any]],
     *,
-    cfg_path: Path,
-    products_dir: Path | None,
+    output_dir: Path,
+    tiles: list[str],
+    expected: list[ExpectedOutput] | None,
+    runner: str,
     seconds: float,
     api: AirflowApi,
 ) -> bool:
-    """Print what was produced and how to look at it; True when nothing is missing."""
+    """Print what was produced, judged by its pixels, and how to look at it.
+
+    ``expected`` is the synthetic site's plan (None on a user's request file).
+    True when every run succeeded and nothing in ``problems`` was found.
+    """
+    from demo_summary import (
+        print_empty,
+        print_products,
+        problems,
+        scan_empty,
+        scan_outputs,
+        verdict,
+    )
+
     failed = sorted(
         f"{r['dag_id']} {r['logical_date'][:10]}" for r in runs if r["state"] != "success"
     )
     print(f"\n=== s1ops demo: {len(runs) - len(failed)}/{len(runs)} runs succeeded")
+    print(f"Runner: {runner}")
     for run in failed:
         print(f"  FAILED: {run} (see its task logs in the UI)")
-    print(f"Products written: {len(outputs)}")
-    counts = Counter((w.tile_id, w.polarisation) for w in outputs)
-    for (tile_id, pol), count in sorted(counts.items()):
-        print(f"  {tile_id} {pol}: {count}")
-    for w in outputs:
-        print(f"  {w.tile_id} {w.polarisation} {w.day}  {w.path}")
-        print(f"      mask      {w.mask or '-'}")
-        print(f"      quicklook {w.quicklook or '-'}")
-    missing = _missing(cfg_path, products_dir) if products_dir is not None else []
-    for path in missing:
-        print(f"  MISSING: {path}")
-    if products_dir is not None and not missing:
-        print("Every expected product, mask and quicklook is there.")
+    written = scan_outputs(output_dir, tiles)
+    empty = scan_empty(output_dir, tiles)
+    print_products(written)
+    print_empty(empty, expected)
+    found = problems(written, empty, expected)
+    for line in found:
+        print(f"  {line}")
+    if not found:
+        print(verdict(written, empty, found))
     minutes, secs = divmod(round(seconds), 60)
     print(f"Time taken: {minutes} min {secs:02d} s")
     user, password = api.login()
     print(f"Airflow UI: {api.base}  (user {user}, password {password}; in {api.password_file})")
-    return not failed and not missing
+    return not failed and not found

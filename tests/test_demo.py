@@ -1,8 +1,9 @@
 """``make demo`` run as CI runs it (not on a terminal): products, tags, and nothing left running.
 
-Two of the demo's three tiles keep it to about four minutes on 2 cores:
-32NNJ (single products, the old-IPF one with its margins cut) and 32NNH
-(pairs merged); the OFFLINE product covers both.
+The demo's three tiles: 32NNJ (single products, the old-IPF one with its
+margins cut, keeping data), 32NNH (pairs merged) and 32NPJ, where the
+old-IPF product's border cut leaves nothing: the one empty job the demo
+shows on purpose. The OFFLINE product covers 32NNJ and 32NNH.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from s1ops.outputs.empty import count_valid, read_empty_record
 from s1ops.outputs.geotiff import read_tags
-from s1ops.testing.demo_site import ExpectedOutput, expected_outputs
+from s1ops.testing.demo_site import DEMO_TILES, ExpectedOutput, expected_outputs
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-TILES = ("32NNJ", "32NNH")
-TIMEOUT_S = 900
+TILES = DEMO_TILES
+TIMEOUT_S = 1500  # three tiles, on 2 cores shared with other work
 # Not passed on: the test session's own Airflow and eodag settings.
 _PRIVATE = ("AIRFLOW_", "EODAG_", "S1OPS_CONFIG", "S1OPS_TEST_", "PYTHONPATH")
 
@@ -69,20 +71,28 @@ def expected(demo) -> list[ExpectedOutput]:
 def test_the_demo_succeeds_and_says_where_to_look(demo) -> None:
     work, done, _ = demo
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "Every expected product, mask and quicklook is there." in done.stdout
-    assert "20/20 runs succeeded" in done.stdout
+    assert "Every listed product has valid pixels (" in done.stdout
+    assert "30/30 runs succeeded" in done.stdout
+    assert "Runner: local (OTB in the Airflow worker's task processes)" in done.stdout
     password_file = work / "airflow" / "simple_auth_manager_passwords.json.generated"
     assert "Airflow UI: http://127.0.0.1:" in done.stdout
     assert str(password_file) in done.stdout
 
 
-def test_every_expected_product_is_written_with_its_tags(demo, expected) -> None:
-    work, _, _ = demo
+def test_every_expected_product_is_written_with_its_tags_and_pixels(demo, expected) -> None:
+    work, done, _ = demo
     assert {(e.tile_id, e.polarisation) for e in expected} == {
         (tile, pol) for tile in TILES for pol in ("vv", "vh")
     }
-    assert len(expected) == 8  # two passes
+    assert len(expected) == 12  # two passes
     for e in expected:
+        if e.empty:
+            continue
+        valid = count_valid(e.output)
+        assert valid.valid_px > 0, f"{e.output} has no valid pixel"
+        # Listed in the summary with its valid-pixel share.
+        assert f"{100 * valid.fraction:5.1f}% valid" in done.stdout
+        assert str(e.output) in done.stdout
         assert e.output.parent == work / "out" / e.tile_id
         tags = read_tags(e.output)
         assert tags["S2_TILE_CORRESPONDING_CODE"] == e.tile_id
@@ -96,6 +106,24 @@ def test_every_expected_product_is_written_with_its_tags(demo, expected) -> None
     merged = [e for e in expected if len(e.product_ids) == 2]
     assert {e.tile_id for e in merged} == {"32NNH"}
     assert all("txxxxxx" in e.output.name for e in merged)
+
+
+def test_the_empty_case_is_shown_empty_and_publishes_nothing(demo, expected) -> None:
+    _, done, _ = demo
+    empty = [e for e in expected if e.empty]
+    assert {(e.tile_id, str(e.day), e.polarisation) for e in empty} == {
+        ("32NPJ", "2020-01-03", "vv"),
+        ("32NPJ", "2020-01-03", "vh"),
+    }
+    for e in empty:
+        assert not e.output.exists() and e.mask is not None and not e.mask.exists()
+        record = read_empty_record(e.output)
+        assert record is not None, f"no empty record for {e.output}"
+        assert record.valid_px == 0 and "border cut" in record.reason
+    assert "32NPJ 2020-01-03: empty, border cut" in done.stdout
+    # The old-IPF product keeps data on 32NNJ: its cut path is shown with pixels.
+    old = [e for e in expected if e.tile_id == "32NNJ" and str(e.day) == "2020-01-03"]
+    assert len(old) == 2 and all(count_valid(e.output).valid_px > 0 for e in old)
 
 
 def test_the_offline_product_was_waited_for_by_the_triggerer(demo) -> None:

@@ -111,9 +111,19 @@ def _attempt(source: EodagSource, pid: str, cache: CacheLayout, policy: Download
             raise error from exc
         archive = locate_archive(path, pid)
         size = archive.stat().st_size
+        fetched_s = time.monotonic() - started
         target = _install(archive, pid, cache, staging)
         os.utime(target)  # the download time the purge sorts on
-        log.info("downloaded %s (%d bytes) in %.1f s", pid, size, time.monotonic() - started)
+        log.info(
+            "downloaded %s from eodag provider %r: %d bytes in %.1f s; verified (%.1f s): "
+            "a whole zip, each file's MD5 against the SAFE's manifest; placed at %s",
+            pid,
+            source.provider,
+            size,
+            fetched_s,
+            time.monotonic() - started - fetched_s,
+            target,
+        )
         return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -36,6 +36,10 @@ SUBCOMMAND_MODULES = (
 
 log = logging.getLogger(__name__)
 
+# Each record starts with its level: the Airflow layer reads it to relay a child's
+# records at their own level (s1ops_airflow.child).
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="s1ops", description=__doc__.splitlines()[0])
@@ -56,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    # eodag logs each refused request with its traceback at ERROR; s1ops translates the
+    # error into its own one line. eodag's own words are for -vv.
+    logging.getLogger("eodag").setLevel(logging.DEBUG if args.verbose >= 2 else logging.CRITICAL)
     try:
         return int(args.func(args) or 0)
     except S1OpsError as exc:

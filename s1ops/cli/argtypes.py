@@ -22,6 +22,8 @@ KEEP = Range(0, 10_000_000, integer=True)
 HOURS = Range(0, 87_600, unit="hours")
 WAIT_S = Range(0, 7 * 86_400, unit="s")
 PORT = Range(0, 65_535, integer=True)
+# How long a catalogue has to answer the preflight's search: up to ten minutes.
+PROVIDER_TIMEOUT = Range(1, 600, unit="s")
 RAM_MB = range_of("Processing", "ram_per_process")
 THREADS = range_of("Processing", "nb_otb_threads")
 LOWER_SIGNAL = range_of("Processing", "lower_signal_value")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from s1ops.cli.argtypes import PROVIDER_TIMEOUT, in_range
+
 
 def _check(args: argparse.Namespace) -> int:
     from s1ops.config.folders import ERROR, check_paths
@@ -13,7 +15,12 @@ def _check(args: argparse.Namespace) -> int:
 
     # A ConfigError propagates: the main wrapper prints it and exits 2.
     cfg = load_config(args.file)
-    problems = [] if args.no_paths else check_paths(cfg)
+    if args.deep:
+        from s1ops.preflight import deep_check
+
+        problems = deep_check(cfg, provider_timeout_s=args.timeout_s)
+    else:
+        problems = [] if args.no_paths else check_paths(cfg)
     print(config_summary(cfg))
     # Warnings first: the last line is an error when there is one.
     for problem in sorted(problems, key=lambda p: p.severity == ERROR):
@@ -41,5 +48,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-paths",
         action="store_true",
         help="check the file alone, not its folders (on a machine without the data)",
+    )
+    check.add_argument(
+        "--deep",
+        action="store_true",
+        help="the preflight before a production run: also the geoid and the DEM cells of "
+        "each tile (whole and readable), one catalogue search when [DataSource] download is "
+        "True (its credentials), free space for one tile's files; writes nothing but "
+        "eodag's settings under [Paths] tmp",
+    )
+    check.add_argument(
+        "--timeout-s",
+        type=in_range(PROVIDER_TIMEOUT),
+        default=20.0,
+        help=f"with --deep: how long the catalogue has to answer, {PROVIDER_TIMEOUT.describe()} "
+        "(default 20)",
     )
     check.set_defaults(func=_check)

@@ -3,10 +3,12 @@
 ``process_command`` is the one builder of this command line: the local
 runner runs it in a child process, the docker runner in the s1ops image.
 Exit codes (``s1ops.exit_codes``): 0 made or already there (the result says
-``skipped``), 75 the job's products are not on disk, 73 an output or work
-folder cannot be written, 74 a disk is full, 2 anything else: a job that is
-not what planning makes for the request file (``check_job``), an OTB failure
-(its log tail on stderr).
+``skipped``) or empty (no valid pixel, nothing published: the result says
+``empty`` and why, ``s1ops.outputs.empty``), 75 the job's products are not
+on disk, 73 an output or work folder cannot be written, 74 a disk is full,
+2 anything else: a job that is not what planning makes for the request file
+(``check_job``), an OTB failure (one line: the step, its input and OTB's own reason; OTB's output
+with ``-vv``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "products in [Paths] s1_images while they are read. The job must be one planning "
         "makes for CFG: its output and mask named as planning names them inside [Paths] "
         "output, its products' paths their own entries in [Paths] s1_images. Prints the "
-        "result as the last line of JSON. Exit 0 (made, or skipped as existing), 75 "
+        "result as the last line of JSON. Exit 0 (made, skipped as existing, or empty: no "
+        "valid pixel, nothing published, the result says why), 75 "
         "(products not on disk), 73 (a folder it writes cannot be written), 74 (disk full), "
         "2 (a job not as planned, any other error, OTB's included).",
     )

@@ -41,6 +41,9 @@ class AirflowConfig:
     retry_delay_s: int = 60
     execution_timeout_min: int = 120
     s1_cache_max_products: int = DEFAULT_CACHE_KEEP
+    # A job's image with this fraction of valid pixels or less is empty: not published
+    # (s1ops.outputs.empty). 0: any valid pixel makes a product.
+    min_valid_fraction: float = 0.0
 
 
 def _schedule(reader: SectionReader) -> str:
@@ -101,4 +104,5 @@ def read_airflow(reader: SectionReader, *, first_date: date, otb_slots: int) -> 
         s1_cache_max_products=reader.integer(
             "s1_cache_max_products", AirflowConfig.s1_cache_max_products
         ),
+        min_valid_fraction=reader.number("min_valid_fraction", AirflowConfig.min_valid_fraction),
     )

@@ -71,6 +71,7 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "retry_delay_s",
             "execution_timeout_min",
             "s1_cache_max_products",
+            "min_valid_fraction",
         }
     ),
 }

@@ -86,6 +86,8 @@ RANGES: dict[tuple[str, str], Range] = {
     ("Airflow", "retry_delay_s"): Range(0, _DAY_S, integer=True, unit="s"),
     ("Airflow", "execution_timeout_min"): Range(1, 7 * 24 * 60, integer=True, unit="min"),
     ("Airflow", "s1_cache_max_products"): Range(1, 10_000_000, integer=True),
+    # A fraction of the tile's pixels; at 1 nothing could ever be published.
+    ("Airflow", "min_valid_fraction"): Range(0, 0.99),
 }
 
 

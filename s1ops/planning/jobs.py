@@ -43,6 +43,8 @@ class TileJob:
     product_paths: tuple[str | None, ...] = ()  # local SAFE/zip per product, None if absent
     needs_download: tuple[str, ...] = ()  # available online, not on disk
     waiting_for: tuple[str, ...] = ()  # known in the catalogue, not available yet
+    # Done-empty: an earlier run found no valid pixel (s1ops.outputs.empty), and why.
+    empty_reason: str | None = None
 
     @property
     def job_id(self) -> str:
@@ -55,7 +57,7 @@ class TileJob:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TileJob:
-        """Inverse of ``to_dict``, every field checked; the last four may be absent."""
+        """Inverse of ``to_dict``, every field checked; the last five may be absent."""
         f = FieldReader("TileJob", data)
         product_ids = f.texts("product_ids", non_empty=True)
         paths = f.optional_texts("product_paths", default=())
@@ -83,6 +85,7 @@ class TileJob:
             product_paths=paths,
             needs_download=f.texts("needs_download", default=()),
             waiting_for=f.texts("waiting_for", default=()),
+            empty_reason=f.optional_text("empty_reason", default=None),
         )
 
     @classmethod
@@ -151,14 +154,20 @@ class PlanResult:
         """Jobs waiting for a product that is not available yet."""
         return tuple(j for j in self.jobs if j.status == "waiting")
 
+    @property
+    def done_empty(self) -> tuple[TileJob, ...]:
+        """Done jobs that published nothing: no valid pixel (``TileJob.empty_reason``)."""
+        return tuple(j for j in self.done if j.empty_reason is not None)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "tile_id": self.tile_id,
             "first_date": self.first_date.isoformat(),
             "last_date": self.last_date.isoformat(),
+            # "done" counts the done-empty jobs too (nothing to do); "empty" says how many.
             "counts": {s: sum(j.status == s for j in self.jobs) for s in STATUSES}
-            | {"dropped": len(self.dropped)},
+            | {"empty": len(self.done_empty), "dropped": len(self.dropped)},
             "jobs": [j.to_dict() for j in self.jobs],
             "dropped": [d.to_dict() for d in self.dropped],
         }

@@ -230,7 +230,7 @@ def plan_run(
         cfg, parse_tile_id(tile_id), filters, catalogue=catalogue, products_dir=products_dir
     )
     log.info(
-        "tile %s %s..%s: %d job(s): %d todo, %d waiting, %d done",
+        "tile %s %s..%s: %d job(s): %d todo, %d waiting, %d done (%d of them empty)",
         tile_id,
         request.first_date,
         request.last_date,
@@ -238,7 +238,10 @@ def plan_run(
         len(plan.todo),
         len(plan.waiting),
         len(plan.done),
+        len(plan.done_empty),
     )
+    for job in plan.done_empty:
+        log.info("%s is done-empty: %s", job.job_id, job.empty_reason)
     return plan
 
 
@@ -367,19 +370,53 @@ class RunOutputs:
     tile_id: str
     outputs: tuple[str, ...]  # sorted, each once
     new: tuple[str, ...]  # sorted
+    # Jobs of the plan that published nothing, no valid pixel: job id -> why (sorted).
+    empty: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: what the ``publish`` task returns."""
-        return {"tile_id": self.tile_id, "outputs": list(self.outputs), "new": list(self.new)}
+        return {
+            "tile_id": self.tile_id,
+            "outputs": list(self.outputs),
+            "new": list(self.new),
+            "empty": {job_id: reason for job_id, reason in self.empty},
+        }
+
+    def summary(self) -> str:
+        """``32NNJ: 4 output(s), 2 new, 1 empty``: the publish task's log line."""
+        return (
+            f"{self.tile_id}: {len(self.outputs)} output(s), {len(self.new)} new, "
+            f"{len(self.empty)} empty"
+        )
+
+
+def _empty_jobs(plan: PlanResult | None, results: Iterable[JobResult]) -> dict[str, str]:
+    """Job id -> reason of the plan's jobs found empty, by this run or an earlier one.
+
+    Read from the records on disk (``s1ops.outputs.empty``): a process task that
+    ended empty is skipped and may have left no result.
+    """
+    from s1ops.outputs.empty import read_empty_record
+
+    empty = {r.job_id: r.reason or "" for r in results if r.empty}
+    for job in plan.jobs if plan is not None else ():
+        if job.job_id in empty or Path(job.output_path).exists():
+            continue
+        record = read_empty_record(job.output_path)
+        if record is not None and record.product_ids == job.product_ids:
+            empty[job.job_id] = record.reason
+    return dict(sorted(empty.items()))
 
 
 def run_outputs(tile_id: str, plan: PlanResult | None, results: Iterable[JobResult]) -> RunOutputs:
     """The images and masks of ``plan``'s jobs that exist (including a done job's output
-    found under another name), and those ``results`` made (not skipped)."""
+    found under another name), those ``results`` made (not skipped, not empty), and the
+    plan's jobs found empty (published nothing: no valid pixel)."""
+    results = list(results)
     new = [
         path
         for result in results
-        if not result.skipped
+        if not result.skipped and not result.empty
         for path in (result.output, result.mask)
         if path
     ]
@@ -389,4 +426,5 @@ def run_outputs(tile_id: str, plan: PlanResult | None, results: Iterable[JobResu
         for path in (job.output_path, job.mask_path, existing):
             if path and Path(path).exists():
                 found.add(str(path))
-    return RunOutputs(tile_id, tuple(sorted(found)), tuple(sorted(new)))
+    empty = tuple(_empty_jobs(plan, results).items())
+    return RunOutputs(tile_id, tuple(sorted(found)), tuple(sorted(new)), empty)

@@ -38,6 +38,7 @@ from shapely.strtree import STRtree
 
 from s1ops.errors import ConfigError
 from s1ops.grid import S2Tile
+from s1ops.outputs.empty import empty_record_name, read_empty_record
 from s1ops.outputs.names import OutputName, output_name_for
 from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
 from s1ops.outputs.requested import JobOutputs
@@ -239,6 +240,7 @@ class _Context:
     with_mask: bool
     coverage: _Coverage
     quicklook: QuicklookSpec | None = None
+    min_valid_fraction: float = 0.0
 
 
 def job_paths(
@@ -266,6 +268,18 @@ def _find_existing(ctx: _Context, name: OutputName, records: list[ProductRecord]
     return None
 
 
+def _empty_reason(ctx: _Context, output_path: str, records: list[ProductRecord]) -> str | None:
+    """Why an earlier run found the job empty, when its record (s1ops.outputs.empty) still
+    holds for these products and the request's minimum valid fraction."""
+    if empty_record_name(Path(output_path).name) not in ctx.existing:
+        return None  # the usual case: no file read
+    record = read_empty_record(output_path)
+    ids = [r.name for r in records]
+    if record is None or not record.still_empty(ids, ctx.min_valid_fraction):
+        return None
+    return record.reason
+
+
 def _job(
     ctx: _Context, key: tuple[str, int, str, date], pol: str, members: list[Any], coverage: float
 ) -> TileJob:
@@ -279,9 +293,10 @@ def _job(
         relative_orbit=relorb,
     )
     found = _find_existing(ctx, name, records)
-    waiting = tuple(r.name for r in records if not r.available_now)
-    status = "done" if found else ("waiting" if waiting else "todo")
     output_path, mask_path = job_paths(ctx.output_dir, name, with_mask=ctx.with_mask)
+    empty = None if found else _empty_reason(ctx, output_path, records)
+    waiting = tuple(r.name for r in records if not r.available_now)
+    status = "done" if found or empty else ("waiting" if waiting else "todo")
     return TileJob(
         tile_id=ctx.tile.tile_id,
         polarisation=pol,
@@ -299,6 +314,7 @@ def _job(
         product_paths=tuple(None if r.local_path is None else str(r.local_path) for r in records),
         needs_download=tuple(r.name for r in records if r.availability == "online"),
         waiting_for=waiting,
+        empty_reason=empty,
     )
 
 
@@ -336,6 +352,7 @@ def plan_tile(
     existing: Collection[str] = frozenset(),
     with_mask: bool = False,
     quicklook: QuicklookSpec | None = None,
+    min_valid_fraction: float = 0.0,
 ) -> PlanResult:
     """Plan the outputs of ``tile`` from ``products`` under ``filters``.
 
@@ -347,6 +364,9 @@ def plan_tile(
     pair's slice made alone is not the pair. A job
     with a product known but not available now (offline, ordered, or of
     unknown availability) is ``waiting``: never planned as a partial output.
+    A job an earlier run found empty (its record among ``existing``, still
+    holding for its products and ``min_valid_fraction``) is ``done``, with its
+    ``empty_reason``.
     """
     index = products if isinstance(products, ProductIndex) else ProductIndex(products)
     candidates = [r for r in index.intersecting(tile.footprint_lonlat()) if filters.accepts(r)]
@@ -358,6 +378,7 @@ def plan_tile(
         with_mask,
         _Coverage(tile),
         quicklook=quicklook,
+        min_valid_fraction=min_valid_fraction,
     )
     jobs: list[TileJob] = []
     dropped: list[DroppedGroup] = []
@@ -407,4 +428,5 @@ def plan_from_config(
         existing=existing_outputs(cfg.paths.output, tile.tile_id),
         with_mask=cfg.mask.generate_border_mask,
         quicklook=requested_quicklook(cfg),
+        min_valid_fraction=cfg.airflow.min_valid_fraction,
     )

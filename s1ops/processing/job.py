@@ -27,6 +27,13 @@ from s1ops.catalogue.fetch import ensure_unzipped
 from s1ops.contracts import FieldReader, load_json
 from s1ops.errors import ConfigError, FileSystemError, ProductsNotOnDiskError
 from s1ops.grid import parse_tile_id
+from s1ops.outputs.empty import (
+    EmptyImage,
+    EmptyJob,
+    EmptyRecord,
+    read_empty_record,
+    remove_empty_record,
+)
 from s1ops.outputs.mask import write_border_mask
 from s1ops.outputs.publish import is_complete
 from s1ops.outputs.quicklook import write_quicklook
@@ -37,10 +44,13 @@ from s1ops.planning.runs import with_local_products
 from s1ops.processing.chains import ProductInput, group_chain, orthoready_steps
 from s1ops.processing.dem import require_dem
 from s1ops.processing.dem_checks import check_geoid
+from s1ops.processing.emptiness import checking_finalizer, record_empty
 from s1ops.processing.job_check import check_ready_job
+from s1ops.processing.joblog import log_inputs, log_output, timed
 from s1ops.processing.margins import margin_thresholds, probe_borders
 from s1ops.processing.otb.chain import Chain, Output
 from s1ops.processing.otb.pipelines import run_with_tags
+from s1ops.processing.otb.runner import run_chain
 from s1ops.processing.settings import ProcessSettings
 from s1ops.scratch import require_space, space_guard, work_folder
 from s1ops.sentinel1.ids import ProductId
@@ -93,6 +103,11 @@ class JobResult:
     seconds: float
     # The files this run published (a rerun after a kill: only what was missing).
     written: tuple[str, ...] = ()
+    # No valid pixel (or too few, [Airflow] min_valid_fraction): nothing published, and
+    # why (s1ops.outputs.empty); with ``skipped``, found so recorded by an earlier run.
+    empty: bool = False
+    reason: str | None = None
+    valid_fraction: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the last stdout line of ``s1ops process``, the process task's XCom."""
@@ -103,6 +118,9 @@ class JobResult:
             "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
             "written": list(self.written),
+            "empty": self.empty,
+            "reason": self.reason,
+            "valid_fraction": self.valid_fraction,
         }
 
     @classmethod
@@ -116,6 +134,26 @@ class JobResult:
             skipped=f.flag("skipped"),
             seconds=f.number("seconds"),
             written=f.texts("written", default=()),
+            # Absent from the results of earlier versions: not empty.
+            empty=f.flag("empty", default=False),
+            reason=f.optional_text("reason", default=None),
+            valid_fraction=(
+                f.number("valid_fraction") if data.get("valid_fraction") is not None else None
+            ),
+        )
+
+    @classmethod
+    def of_empty(cls, job: TileJob, record: EmptyRecord, *, skipped: bool) -> JobResult:
+        """The result of a job that published nothing, as ``record`` says why."""
+        return cls(
+            job.job_id,
+            job.output_path,
+            job.mask_path,
+            skipped,
+            0.0,
+            empty=True,
+            reason=record.reason,
+            valid_fraction=record.valid_fraction,
         )
 
     @classmethod
@@ -265,6 +303,10 @@ def process_job(
     if not missing:
         mask_path = None if outputs.mask is None else str(outputs.mask)
         return JobResult(job.job_id, job.output_path, mask_path, True, 0.0)
+    record = None if force else read_empty_record(job.output_path)
+    if record is not None and record.still_empty(job.product_ids, settings.min_valid_fraction):
+        # Found empty by an earlier run: the same products would give the same pixels.
+        return JobResult.of_empty(job, record, skipped=True)
     if settings.geoid and not Path(settings.geoid).is_file():
         # OTB silently orthorectifies without it: the geometry would be wrong.
         raise ConfigError("Paths", "geoid_file", settings.geoid, "an existing geoid file")
@@ -277,7 +319,9 @@ def process_job(
 def _make_image(job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path) -> list[ProductId]:
     """Run the job's chain and publish its image; the ids of the products it was made of."""
     tile = parse_tile_id(job.tile_id)
-    inputs = _inputs(job, settings)
+    log_inputs(job.job_id, list(zip(job.product_ids, job.product_paths or (), strict=False)))
+    with timed(job.job_id, "input reading and border probe"):
+        inputs = _inputs(job, settings)
     ids = [p.product_id for p in inputs]
     # A killed job leaves this folder unlocked: the maintenance deletes it.
     with work_folder(settings.work_dir, "dem") as dem_links:
@@ -290,7 +334,13 @@ def _make_image(job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path)
         chain = group_chain(
             inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
         )
-        run_with_tags(chain, {0: _tags(job, ids, settings, "BACKSCATTERING")})
+        tags = {0: _tags(job, ids, settings, "BACKSCATTERING")}
+        try:
+            # Counted before the rename: an empty image never appears under its final name.
+            run_chain(chain, finalize=checking_finalizer(tags, settings.min_valid_fraction))
+        except EmptyImage as empty:
+            record = record_empty(job, inputs, empty.count, settings.min_valid_fraction)
+            raise EmptyJob(record) from empty
     return ids
 
 
@@ -308,20 +358,31 @@ def _produce(
     started = time.monotonic()
     written: list[Path] = []
     if outputs.image in missing:
-        ids = _make_image(job, settings, dem_dir=dem_dir)
+        try:
+            ids = _make_image(job, settings, dem_dir=dem_dir)
+        except EmptyJob as empty:  # nothing published: no image, so no mask nor quicklook
+            seconds = time.monotonic() - started
+            return replace(JobResult.of_empty(job, empty.record, skipped=False), seconds=seconds)
+        remove_empty_record(outputs.image)  # a forced redo that published after all
         written.append(outputs.image)
     else:
         ids = [ProductId.parse(p) for p in job.product_ids]
     # The mask and the quicklook derive from the image: remade with it, else made if missing.
     remade = bool(written)
     if outputs.mask is not None and (remade or outputs.mask in missing):
-        write_border_mask(outputs.image, outputs.mask, _tags(job, ids, settings, "MASK"))
+        with timed(job.job_id, "border mask"):
+            write_border_mask(outputs.image, outputs.mask, _tags(job, ids, settings, "MASK"))
         written.append(outputs.mask)
     spec = settings.quicklook
     if spec is not None and outputs.quicklook and (remade or outputs.quicklook in missing):
-        write_quicklook(outputs.image, spec)
+        with timed(job.job_id, "quicklook"):
+            write_quicklook(outputs.image, spec)
         written.append(outputs.quicklook)
     seconds = time.monotonic() - started
+    if log.isEnabledFor(logging.INFO):  # counting valid pixels reads the whole image
+        kinds = {outputs.image: "image", outputs.mask: "mask", outputs.quicklook: "quicklook"}
+        for path in written:
+            log_output(job.job_id, kinds.get(path, "file"), path)
     log.info("job %s published %s in %.1f s", job.job_id, [p.name for p in written], seconds)
     return JobResult(
         job.job_id, job.output_path, mask_path, False, seconds, tuple(map(str, written))

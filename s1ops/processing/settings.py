@@ -36,6 +36,8 @@ class ProcessSettings:
     # [Paths] s1_images: the job leases its products there while reading them
     # (None: no lease, the job's product paths are used as they are).
     s1_images: str | None = None
+    # [Airflow] min_valid_fraction: an image at or below it is empty, not published.
+    min_valid_fraction: float = 0.0
 
 
 def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
@@ -61,4 +63,5 @@ def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> 
         cache_dem_by=p.cache_dem_by,
         work_dir=str(cfg.paths.tmp),
         s1_images=str(cfg.paths.s1_images),
+        min_valid_fraction=cfg.airflow.min_valid_fraction,
     )

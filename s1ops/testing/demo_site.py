@@ -3,18 +3,23 @@
 Two passes of one relative orbit (51, descending), six days apart, as S1A
 and S1B flew it: each pass is a pair of consecutive slices (same day, same
 datatake), so the tile between them is merged from both. The first pass is
-an old IPF (002.72) with a blank top band: its margins are cut. The second
-pass's first slice is OFFLINE in the catalogue until ordered, then staging
-for a few polls: the download waits and resumes.
+an old IPF (002.72) with a blank top band: S1Tiling's border heuristic cuts
+1 000 columns on each side and 1 600 lines at the top. Its first slice is
+made at half size (not a tenth) and a little west, so that what the cut
+leaves still covers 32NNJ and 32NNH but nothing of 32NPJ: that tile and day
+is the demo's one empty job on purpose (``DEMO_EMPTY``). The second pass's
+first slice is OFFLINE in the catalogue until ordered, then staging for a
+few polls: the download waits and resumes.
 
 ``make_demo_catalogue`` writes the zips, the flat DEM cells and the failure
 file the local STAC server reads; ``write_demo_request`` the request file;
-``expected_outputs`` what a complete run must have written.
+``expected_outputs`` what a complete run must have written, or found empty.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +35,16 @@ LAST_DAY = date(2020, 1, 10)
 NEXT_SLICE = timedelta(seconds=25)
 NEXT_SLICE_LAT_DEG = -1.45
 NEXT_SLICE_LON_DEG = -0.3
+# The old-IPF slice: at 1/10 size (2 525 x 1 954 pixels) the cuts (1 000
+# columns each side, 1 600 lines at the top; s1ops.processing.margins) leave
+# 525 x 354 pixels, nothing over 32NNJ. At 1/5 (5 050 x 3 908) they leave
+# 3 050 x 2 308; moved 0.5 degree west, that covers about a fifth of 32NNJ and
+# two thirds of 32NNH, and stops about 10 km short of 32NPJ, which the whole
+# slice still covers by a third (tests/s1ops/testing/test_demo_site.py checks it).
+OLD_IPF_SCALE = 5
+OLD_IPF_SHIFT_LON_DEG = -0.5
+# The job the demo shows empty on purpose: (tile, day) -> why, in the summary's words.
+DEMO_EMPTY = {("32NPJ", date(2020, 1, 3)): "border cut"}
 # 40 m pixels: a tile job in about 9 s on 2 cores (20 m: 28 s and 1 GB).
 DEMO_RESOLUTION_M = 40
 # How often a waited-for product is checked: short, so that the wait shows in a minute.
@@ -81,7 +96,11 @@ def demo_products(offline_polls: int = DEMO_OFFLINE_POLLS) -> tuple[DemoProduct,
     old_first, old_second = _pass(datetime(2020, 1, 3, 5, 5, 46, tzinfo=UTC), "S1A", "002.72", 1)
     new_first, new_second = _pass(datetime(2020, 1, 9, 5, 5, 46, tzinfo=UTC), "S1B", "003.10", 3)
     return (
-        DemoProduct(replace(old_first, cut_top=True)),
+        DemoProduct(
+            replace(
+                old_first, cut_top=True, scale=OLD_IPF_SCALE, shift_lon_deg=OLD_IPF_SHIFT_LON_DEG
+            )
+        ),
         DemoProduct(old_second),
         DemoProduct(new_first, offline_polls=offline_polls),
         DemoProduct(new_second),
@@ -156,8 +175,13 @@ def write_demo_request(
     tiles: tuple[str, ...] = DEMO_TILES,
     resolution_m: int = DEMO_RESOLUTION_M,
     poke_interval_s: int = DEMO_POKE_INTERVAL_S,
+    runner: Mapping[str, str] | None = None,
 ) -> Path:
-    """The demo's request file: download, masks and quicklooks on; outputs under ``work_dir``."""
+    """The demo's request file: download, masks and quicklooks on; outputs under ``work_dir``.
+
+    ``runner``: extra [Airflow] keys (``runner``, ``image``, ``docker_url``) for
+    the docker runner; none for the local one.
+    """
     work = Path(work_dir)
     return write_request(
         path,
@@ -174,13 +198,22 @@ def write_demo_request(
         processing={"output_spatial_resolution": resolution_m, "nb_parallel_processes": 2},
         quicklook={"generate_quicklook": True},
         metadata={"demo": "s1ops make demo"},
-        airflow={"poke_interval_s": poke_interval_s, "retries": 1, "retry_delay_s": 10},
+        airflow={
+            "poke_interval_s": poke_interval_s,
+            "retries": 1,
+            "retry_delay_s": 10,
+            **(runner or {}),
+        },
     )
 
 
 @dataclass(frozen=True)
 class ExpectedOutput:
-    """One product a complete run writes, with its mask and quicklook."""
+    """One product a complete run writes, with its mask and quicklook.
+
+    ``empty`` is why the demo expects the job to publish nothing (``DEMO_EMPTY``),
+    None for a product that must be written with valid pixels.
+    """
 
     tile_id: str
     polarisation: str
@@ -189,6 +222,7 @@ class ExpectedOutput:
     output: Path
     mask: Path | None
     quicklook: Path | None
+    empty: str | None = None
 
 
 def expected_outputs(config_path: str | Path, products_dir: str | Path) -> list[ExpectedOutput]:
@@ -221,6 +255,7 @@ def expected_outputs(config_path: str | Path, products_dir: str | Path) -> list[
                 output=Path(job.output_path),
                 mask=Path(job.mask_path) if job.mask_path else None,
                 quicklook=quicklook_path(job.output_path, spec) if q.generate_quicklook else None,
+                empty=DEMO_EMPTY.get((job.tile_id, job.day)),
             )
             for job in plan.jobs
         )

@@ -168,7 +168,7 @@ def test_the_docker_runner_builds_its_command_from_the_job(
 
     operator.execute({})
 
-    assert ran == [process_command(str(site), TileJob.from_dict(job), force=True)]
+    assert ran == [["-v", *process_command(str(site), TileJob.from_dict(job), force=True)]]
     # The bind sources the container writes exist, the lease folder included.
     assert (site.parent / "s1" / LOCKS_DIR).is_dir()
 
@@ -197,7 +197,12 @@ def test_publish_reads_both_runners_results_and_the_plan(site: Path) -> None:
 
     expected = run_outputs("33NWB", PlanResult.from_dict(plan), [made, skipped]).to_dict()
     assert summary == expected
-    assert summary == {"tile_id": "33NWB", "outputs": [vv.output_path], "new": [vv.output_path]}
+    assert summary == {
+        "tile_id": "33NWB",
+        "outputs": [vv.output_path],
+        "new": [vv.output_path],
+        "empty": {},
+    }
     assert events[asset].extra == {"tile_id": "33NWB", "new": [vv.output_path]}
 
 

@@ -13,6 +13,24 @@ from airflow.providers.docker.operators.docker import DockerOperator
 from s1ops.exit_codes import NOT_YET
 
 
+def _unless_empty(log: Any, last_line: Any) -> Any:
+    """The container's last line, unless it says the job was empty: then the task is
+    skipped with its reason, as with the local runner."""
+    from s1ops.errors import ContractError
+    from s1ops.processing.job import JobResult
+    from s1ops_airflow.operators.process import raise_empty
+
+    if not isinstance(last_line, str):
+        return last_line
+    try:
+        result = JobResult.from_json(last_line)
+    except ContractError:
+        return last_line  # not a result (the container said something else last)
+    if result.empty:
+        raise_empty(log, result)
+    return last_line
+
+
 class DockerProcessJobOperator(DockerOperator):
     """DockerOperator running ``s1ops process`` for ``job`` (a ``select`` result, as the local
     runner takes it); the command is built from the job, never given.
@@ -39,8 +57,11 @@ class DockerProcessJobOperator(DockerOperator):
         from s1ops_airflow.docker_runner import make_written_folders
 
         # Built here, after templates are rendered: the job's JSON is data, not a template.
-        self.command = process_command(
-            self.config_path, TileJob.from_dict(self.job), force=self.force
-        )
+        # -v, as the local runner: the container's INFO records are the task's story.
+        self.command = [
+            "-v",
+            *process_command(self.config_path, TileJob.from_dict(self.job), force=self.force),
+        ]
         make_written_folders(load_config(self.config_path))
-        return super().execute(context)
+        last_line = super().execute(context)
+        return _unless_empty(self.log, last_line)

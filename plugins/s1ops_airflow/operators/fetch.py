@@ -21,6 +21,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from s1ops.exit_codes import NOT_YET, RETRY_LATER
 from s1ops_airflow.child import S1opsChild
+from s1ops_airflow.failures import remember_failure
 from s1ops_airflow.triggers import ERROR, READY, TIMEOUT, ProductAvailableTrigger
 
 
@@ -63,9 +64,9 @@ class FetchProductOperator(BaseOperator):
             self.log.info("%s in the cache: %s", self.product_id, found)
             return str(found)
         deadline = datetime.now(UTC) + timedelta(seconds=self.timeout_s)
-        return self._download_or_defer(deadline.isoformat())
+        return self._download_or_defer(context, deadline.isoformat())
 
-    def _download_or_defer(self, deadline: str) -> str:
+    def _download_or_defer(self, context: Context, deadline: str) -> str:
         args = ["product", "download", self.config_path, self.product_id]
         result = self.child.run([*args, "--attempts", str(self.attempts)])
         if result.returncode == 0:
@@ -87,7 +88,8 @@ class FetchProductOperator(BaseOperator):
                 timeout=remaining + timedelta(seconds=self.poke_interval_s + 60),
             )
         message = f"download of {self.product_id} failed (exit {result.returncode}): "
-        message += result.last_error
+        message += result.last_error.split(": error: ", 1)[-1]
+        remember_failure(context, message)  # for the failure report
         if result.returncode in RETRY_LATER:
             raise RuntimeError(message)
         # Anything else (bad input, not found, credentials): retrying cannot help.
@@ -102,7 +104,7 @@ class FetchProductOperator(BaseOperator):
             self.log.info(
                 "%s is %s after %s poll(s)", found.product_id, found.status, event["polls"]
             )
-            return self._download_or_defer(str(event["deadline"]))
+            return self._download_or_defer(context, str(event["deadline"]))
         if status == TIMEOUT:
             self._timed_out(str(event.get("deadline")))
         raise AirflowFailException(

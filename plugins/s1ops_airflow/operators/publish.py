@@ -43,9 +43,11 @@ def _results(value: Any) -> list[JobResult]:
 class PublishTileOperator(BaseOperator):
     """Collect the outputs of the run's window that exist, and announce the new ones.
 
-    Returns ``{"tile_id", "outputs": [...], "new": [...]}``: ``outputs`` are
-    the images and masks of every planned job now on disk, ``new`` those
-    produced by this run. The tile's Asset gets an event with the same lists.
+    Returns ``{"tile_id", "outputs": [...], "new": [...], "empty": {job: why}}``:
+    ``outputs`` are the images and masks of every planned job now on disk,
+    ``new`` those produced by this run, ``empty`` the planned jobs that published
+    nothing (no valid pixel; their process task was skipped). The tile's Asset
+    gets an event with ``new``: an empty job is never in it.
     """
 
     template_fields: Sequence[str] = ("tile_id",)
@@ -76,5 +78,7 @@ class PublishTileOperator(BaseOperator):
         found = run_outputs(self.tile_id, plan, results)
         event = context["outlet_events"][self.asset]
         event.extra = {"tile_id": self.tile_id, "new": list(found.new)}
-        self.log.info("%s: %d output(s), %d new", self.tile_id, len(found.outputs), len(found.new))
+        self.log.info("%s", found.summary())
+        for job_id, reason in found.empty:
+            self.log.warning("%s: empty, nothing published: %s", job_id, reason)
         return found.to_dict()

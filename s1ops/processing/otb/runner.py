@@ -62,13 +62,69 @@ def _describe_exit(returncode: int) -> str:
     return f"exit code {returncode}"
 
 
-def _failed_step(stdout: str) -> str:
+def _child_answer(stdout: str) -> dict[str, object]:
+    """The child's last JSON line (its result, or the failed step), or {}."""
     for line in reversed(stdout.strip().splitlines()):
         try:
-            return str(json.loads(line).get("step", "chain"))
-        except (ValueError, AttributeError):
+            answer = json.loads(line)
+        except ValueError:
             continue
-    return "chain"
+        if isinstance(answer, dict):
+            return answer
+    return {}
+
+
+# The line of an ITK exception that says why ("itk::ERROR: Class(0x55..): why").
+_ITK_ERROR = re.compile(r"itk::ERROR: (?:\w+\(0x[0-9a-f]+\): )?(.*)")
+# OTB's logger's error lines: "2026-01-01 12:00:00 (FATAL) App: why".
+_OTB_ERROR = re.compile(r"\((?:FATAL|CRITICAL|ERROR)\)\s*(.*)")
+
+
+def _otb_reason(answer: Mapping[str, object], log_text: str) -> str:
+    """OTB's own words for a failure: the ITK error of the failed step, else the last
+    error line OTB or GDAL printed; "" when it said nothing (a crash)."""
+    message = str(answer.get("error", ""))
+    found = _ITK_ERROR.search(message)
+    if found:
+        return found.group(1).strip()
+    for line in reversed(log_text.splitlines()):
+        otb_error = _OTB_ERROR.search(line)
+        if otb_error:
+            return otb_error.group(1).strip()
+        if _GDAL_ERROR.match(line):
+            return line.strip()
+    step = str(answer.get("step", ""))
+    return message.removeprefix(f"{step}: ").strip().replace("\n", " ")
+
+
+def _step_input(chain: Chain, index: object) -> str:
+    """The file name the failed step was reading (upstream through the chain), or ""."""
+    if not isinstance(index, int) or not 0 <= index < len(chain.steps):
+        return ""
+    for sources in chain.steps[index].inputs.values():
+        for source in sources:
+            if isinstance(source, str):
+                return Path(source.split("?", 1)[0]).name
+            if found := _step_input(chain, source):
+                return found
+    return ""
+
+
+# OTB's logger's time stamp at the start of each line.
+_OTB_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
+
+
+def _log_chatter(text: str) -> None:
+    """OTB's banner and progress at DEBUG, each distinct line once (OTB repeats itself)."""
+    seen: set[str] = set()
+    for raw in text.splitlines():
+        # Without OTB's own time stamp, a line repeated at another second is the same.
+        line = _OTB_TIME.sub("", raw.rstrip())
+        if line.startswith("{"):
+            continue  # the child's JSON answer, not chatter
+        if line and line not in seen:
+            seen.add(line)
+            log.debug("otb: %s", line)
 
 
 def _run_child(chain: Chain, timeout_s: float | None) -> subprocess.CompletedProcess[str]:
@@ -92,7 +148,9 @@ def _failed_output(text: str, files: list[tuple[Path, Path]]) -> tuple[Path, Pat
     return next(((p, f) for p, f in files if p.name in text), files[0])
 
 
-def _check_child(proc: subprocess.CompletedProcess[str], files: list[tuple[Path, Path]]) -> None:
+def _check_child(
+    proc: subprocess.CompletedProcess[str], files: list[tuple[Path, Path]], chain: Chain
+) -> None:
     """Raise if the child failed, or exited 0 while GDAL reported errors.
 
     A full disk is a ``DiskFullError`` whichever way the child ended; GDAL
@@ -104,10 +162,14 @@ def _check_child(proc: subprocess.CompletedProcess[str], files: list[tuple[Path,
         partial, final = _failed_output(log_text, files)
         raise write_failure(OSError(errno.ENOSPC, "no space left on device"), partial, final)
     if proc.returncode != 0:
+        answer = _child_answer(proc.stdout)
+        reason = _otb_reason(answer, log_text) or _describe_exit(proc.returncode)
         raise OtbError(
-            _failed_step(proc.stdout),
+            str(answer.get("step", "chain")),
             proc.returncode,
             _tail(log_text) + f"\n({_describe_exit(proc.returncode)})",
+            reason=reason,
+            on=_step_input(chain, answer.get("index")),
         )
     errors = _GDAL_ERROR.findall(proc.stderr)
     if not errors:
@@ -117,7 +179,12 @@ def _check_child(proc: subprocess.CompletedProcess[str], files: list[tuple[Path,
         shown = "; ".join(errors[:3])
         problem = f"failed to be written by OTB, which exited 0 (GDAL: {shown})"
         raise write_failure(NotComplete(problem), partial, final)
-    raise OtbError("chain", 0, f"OTB exited 0 but GDAL reported errors:\n{_tail(proc.stderr)}")
+    raise OtbError(
+        "chain",
+        0,
+        f"OTB exited 0 but GDAL reported errors:\n{_tail(proc.stderr)}",
+        reason=f"OTB exited 0 but GDAL reported: {'; '.join(errors[:3])}",
+    )
 
 
 def _finalize(files: list[tuple[Path, Path]], finalize: Callable[[Path, int], None] | None) -> None:
@@ -159,20 +226,36 @@ def run_chain(
             with space_guard(partial.parent, final.name):
                 partial.parent.mkdir(parents=True, exist_ok=True)
         proc = _run_child(child_chain, timeout_s)
-        _check_child(proc, files)
+        _log_chatter(proc.stderr + "\n" + proc.stdout)  # OTB's logger writes on stdout
+        _check_child(proc, files, child_chain)
         _finalize(files, finalize)
         publish(files)
     finally:
         for partial, _final in files:
             partial.unlink(missing_ok=True)
     seconds = time.monotonic() - started
-    log.info(
-        "chain of %d step(s) wrote %s in %.1f s",
-        len(chain.steps),
-        [o.path for o in chain.outputs],
-        seconds,
-    )
+    _log_timings(chain, _child_answer(proc.stdout), seconds)
     return ChainResult(written=tuple(o.path for o in chain.outputs), seconds=seconds)
+
+
+def _log_timings(chain: Chain, answer: Mapping[str, object], seconds: float) -> None:
+    """The chain's total at INFO, and what can be timed of its steps: each one's set-up
+    (its pixels are computed together with the others', while the output is written)."""
+    setup = answer.get("setup_s")
+    steps = (
+        ", ".join(f"{name} {float(s):.1f} s" for name, s in setup.items())
+        if isinstance(setup, dict)
+        else "not reported"
+    )
+    write_s = answer.get("write_s")
+    log.info(
+        "OTB chain %s wrote %s in %.1f s (set-up: %s; pixels computed and written in %s)",
+        " -> ".join(dict.fromkeys(step.name for step in chain.steps)),
+        ", ".join(Path(o.path).name for o in chain.outputs),
+        seconds,
+        steps,
+        f"{float(write_s):.1f} s" if isinstance(write_s, int | float) else "?",
+    )
 
 
 def tags_finalizer(tags_per_output: Mapping[int, Mapping[str, str]]) -> Callable[[Path, int], None]:

@@ -185,3 +185,14 @@ def test_two_processes_download_once(source, server, eodag_dir, tmp_path):
     # The second one really waited for the first one's lock.
     assert any("meanwhile" in err for _, err in outputs)
     assert_clean(cache)
+
+
+def test_a_download_says_what_from_where_how_much_how_long_and_what_it_verified(
+    source, server, tmp_path, caplog
+):
+    with caplog.at_level("INFO", logger="s1ops.catalogue.fetch"):
+        safe = download_product(source, P1, tmp_path, FAST)
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("downloaded ")]
+    assert f"downloaded {P1} from eodag provider {source.provider!r}: " in line
+    assert " bytes in " in line and "MD5 against the SAFE's manifest" in line
+    assert line.endswith(f"placed at {safe}")

@@ -412,6 +412,7 @@ def test_airflow_defaults_follow_the_request() -> None:
         "retry_delay_s": 60,
         "execution_timeout_min": 120,
         "s1_cache_max_products": 1000,
+        "min_valid_fraction": 0.0,
     }
 
 

@@ -45,7 +45,7 @@ def test_statuses_and_counts():
     assert [j.polarisation for j in result.done] == ["vh"]
     assert [j.polarisation for j in result.waiting] == ["hh"]
     data = json.loads(result.to_json())
-    assert data["counts"] == {"todo": 1, "done": 1, "waiting": 1, "dropped": 1}
+    assert data["counts"] == {"todo": 1, "done": 1, "waiting": 1, "empty": 0, "dropped": 1}
     assert data["jobs"][0]["day"] == "2020-01-08"
     assert data["jobs"][0]["product_ids"] == [PID]
     assert PlanResult.from_json(result.to_json()) == result

@@ -250,7 +250,12 @@ def test_run_outputs_lists_what_exists_and_what_the_run_made(site: Path) -> None
     found = run_outputs("33NWB", plan, results)
     assert found.outputs == tuple(sorted([vv.output_path, str(vv.mask_path), vh.output_path]))
     assert found.new == tuple(sorted([vv.output_path, str(vv.mask_path)]))
-    assert found.to_dict() == {"tile_id": "33NWB", "outputs": [*found.outputs], "new": [*found.new]}
+    assert found.to_dict() == {
+        "tile_id": "33NWB",
+        "outputs": [*found.outputs],
+        "new": [*found.new],
+        "empty": {},
+    }
     assert run_outputs("33NWB", None, []) == RunOutputs("33NWB", (), ())
 
 

@@ -7,11 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from shapely.geometry import Polygon
 
 from s1ops.config.request import load_config
+from s1ops.grid import parse_tile_id
 from s1ops.processing.margins import margin_thresholds, probe_borders
 from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.demo_site import (
+    DEMO_EMPTY,
     DEMO_TILES,
     DemoCatalogue,
     expected_outputs,
@@ -68,6 +71,43 @@ def test_the_old_ipf_product_gets_its_margins_cut(site: tuple[Path, DemoCatalogu
     assert len(cut) == 1 and cut[0].startswith("S1A_IW_GRDH_1SDV_20200103T0505")
 
 
+def _kept_footprint(measurement: str) -> Polygon:
+    """Where the pixels S1Tiling's border cut leaves lie (lon/lat, through the GCPs)."""
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    image = gdal.Open(measurement)
+    cut = margin_thresholds(probe_borders(measurement), None)
+    left, right = cut.x, image.RasterXSize - cut.x
+    top, bottom = cut.y_start, image.RasterYSize - cut.y_end
+    assert left < right and top < bottom, f"the cut {cut} leaves nothing"
+    # Twenty points an edge: the GCP grid is not a plane.
+    steps = [i / 20 for i in range(20)]
+    ring = [(left + (right - left) * t, top) for t in steps]
+    ring += [(right, top + (bottom - top) * t) for t in steps]
+    ring += [(right - (right - left) * t, bottom) for t in steps]
+    ring += [(left, bottom - (bottom - top) * t) for t in steps]
+    transformer = gdal.Transformer(image, None, ["METHOD=GCP_POLYNOMIAL"])
+    return Polygon([transformer.TransformPoint(0, x, y)[1][:2] for x, y in ring])
+
+
+def test_the_old_ipf_product_keeps_data_where_the_demo_shows_it(
+    site: tuple[Path, DemoCatalogue],
+) -> None:
+    _, catalogue = site
+    (old,) = [p for p in catalogue.product_ids if p.startswith("S1A_IW_GRDH_1SDV_20200103T0505")]
+    safe = read_safe(catalogue.products_dir / f"{old}.zip")
+    kept = _kept_footprint(safe.measurement_location("vv"))
+    share = {}
+    for tile_id in DEMO_TILES:
+        tile = parse_tile_id(tile_id).footprint_lonlat()
+        share[tile_id] = kept.intersection(tile).area / tile.area
+        assert safe.footprint.intersects(tile), tile_id  # planned on every tile
+    assert share["32NNJ"] > 0.1 and share["32NNH"] > 0.3  # the IPF < 2.90 path, with data
+    assert share["32NPJ"] == 0  # the empty job the demo shows on purpose
+    assert set(DEMO_EMPTY) == {("32NPJ", OLD_PASS)}
+
+
 def test_a_second_call_keeps_the_products(site: tuple[Path, DemoCatalogue]) -> None:
     root, catalogue = site
     zips = sorted(catalogue.products_dir.glob("*.zip"))
@@ -110,3 +150,5 @@ def test_expected_outputs_cover_three_tiles_two_days_two_polarisations(
     assert merged.mask == merged.output.with_name(f"{merged.output.stem}_BorderMask.tif")
     assert merged.quicklook == merged.output.with_suffix(".jpg")
     assert json.loads(catalogue.failures_file.read_text())  # the server's file is JSON
+    empty = {(e.tile_id, e.day, e.polarisation): e.empty for e in expected if e.empty}
+    assert empty == {("32NPJ", OLD_PASS, pol): "border cut" for pol in ("vv", "vh")}
