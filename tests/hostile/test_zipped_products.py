@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from s1ops.cache.layout import LOCKS_DIR, STAGING_DIR
 from s1ops.scratch import is_work_entry
 from s1ops.testing.synth_safe import zip_safe
 from tests.hostile.harness import (
@@ -121,7 +122,7 @@ def _cache_state(s1_images: Path) -> dict[str, tuple[int, int] | None]:
     return {
         name: state
         for name, state in snapshot(s1_images).items()
-        if not name.startswith((".locks", ".partial"))
+        if not name.startswith((LOCKS_DIR, STAGING_DIR))
     }
 
 
@@ -160,7 +161,7 @@ def test_a_zip_with_an_unlisted_member_is_processed(site: Site, reference_site: 
 @contextmanager
 def _products_read_only(s1_images: Path) -> Iterator[None]:
     """The cache as the Docker runner mounts it: products read-only, ``.locks`` writable."""
-    locks = s1_images / ".locks"
+    locks = s1_images / LOCKS_DIR
     locks.mkdir(exist_ok=True)
     with read_only(s1_images):
         if os.geteuid() != 0:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from s1ops.cache.layout import EODAG_RECORDS_DIR, LOCKS_DIR, STAGING_DIR, ZIP_SUFFIX
 from s1ops.catalogue.fetch import DownloadPolicy
 from s1ops.catalogue.gateway import EodagSource
 from s1ops.testing import request_file
@@ -86,10 +87,10 @@ def assert_clean(cache: Path) -> None:
     leftovers = [
         p.relative_to(cache)
         for p in cache.rglob("*")
-        if p.name == ".downloaded" or p.suffix == ".zip"
+        if p.name == EODAG_RECORDS_DIR or p.suffix == ZIP_SUFFIX
     ]
     assert leftovers == []
-    partial = cache / ".partial"
+    partial = cache / STAGING_DIR
     assert not partial.exists() or list(partial.iterdir()) == []
     for entry in cache.iterdir():
-        assert entry.name in (".locks", ".partial") or (entry / "manifest.safe").is_file()
+        assert entry.name in (LOCKS_DIR, STAGING_DIR) or (entry / "manifest.safe").is_file()

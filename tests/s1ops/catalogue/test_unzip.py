@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from s1ops.cache.layout import CacheLayout
 from s1ops.cache.locks import LockTimeoutError, product_lock
 from s1ops.catalogue.fetch import ensure_unzipped
 from s1ops.errors import ZippedProductError
@@ -32,7 +33,7 @@ def test_a_zip_becomes_its_safe_and_goes(tmp_path: Path) -> None:
     assert read_safe(safe).polarisations == ("vv", "vh")
     assert not zipped.exists()
     assert safe.stat().st_mtime_ns == OLD_NS  # the purge's order is the zip's
-    assert not (tmp_path / ".partial" / P1_ID).exists()
+    assert not CacheLayout.of(tmp_path).staging_dir(P1_ID).exists()
     assert ensure_unzipped(tmp_path, P1_ID) == safe  # then found as it is
 
 
@@ -59,7 +60,7 @@ def test_a_bad_zip_is_refused_and_left_in_place(tmp_path: Path) -> None:
     assert "not a zip file" in caught.value.reason
     assert zipped.is_file()
     assert not (tmp_path / f"{P1_ID}.SAFE").exists()
-    assert not (tmp_path / ".partial" / P1_ID).exists()
+    assert not CacheLayout.of(tmp_path).staging_dir(P1_ID).exists()
 
 
 def test_another_process_unzipping_is_waited_for(tmp_path: Path) -> None:

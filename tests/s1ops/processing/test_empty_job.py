@@ -19,6 +19,7 @@ from osgeo import gdal
 
 from s1ops.grid import parse_tile_id
 from s1ops.outputs.empty import count_valid, empty_record_path, read_empty_record
+from s1ops.scratch import WORK_PREFIX
 from s1ops.testing.dem import make_flat_dem
 from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, write_request
 from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
@@ -106,7 +107,7 @@ def test_an_old_ipf_product_cut_to_nothing_publishes_nothing_and_says_why(
     out = tmp_path / "out" / "32NNJ"
     record = empty_record_path(vv["output_path"])
     assert _files(out) == [record.name]  # no image, mask, quicklook nor partial file
-    assert not list((tmp_path / "tmp").glob("s1ops-*"))  # work folders gone
+    assert not list((tmp_path / "tmp").glob(f"{WORK_PREFIX}*"))  # work folders gone
 
     # The next plan shows it done-empty: not redone every day.
     again = _plan(config, "32NNJ")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from s1ops.cache.layout import EODAG_RECORDS_DIR
 from s1ops.errors import ConfigFileError, StacRequestError
 from s1ops.grid import parse_tile_id
 from s1ops.sentinel1.ids import ProductId
@@ -289,7 +290,7 @@ def test_eodag_http_errors(dag, server, tmp_path, status, error):
     with pytest.raises(error):
         _download(dag, P2, tmp_path)
     assert server.stats().downloads_by_product[P2] == 1
-    assert not list((tmp_path / ".downloaded").iterdir())
+    assert not list((tmp_path / EODAG_RECORDS_DIR).iterdir())
 
 
 def test_eodag_retry_after_transient_error(dag, server, tmp_path):
@@ -340,7 +341,7 @@ def test_eodag_truncated_with_length_raises_raw_requests_error(dag, server, tmp_
     # The partial file (whole 64 KiB chunks) stays where the next attempt
     # writes, and is not recorded as downloaded.
     assert (tmp_path / f"{P1}.zip").stat().st_size == 2 * 64 * 1024
-    assert not list((tmp_path / ".downloaded").iterdir())
+    assert not list((tmp_path / EODAG_RECORDS_DIR).iterdir())
 
 
 @pytest.mark.parametrize(
@@ -353,14 +354,14 @@ def test_eodag_records_bad_bodies_as_downloaded(dag, server, tmp_path, mode):
     path = _download(dag, P1, tmp_path)
     (kept,) = path.iterdir()
     assert not zipfile.is_zipfile(kept)
-    assert len(list((tmp_path / ".downloaded").iterdir())) == 1
+    assert len(list((tmp_path / EODAG_RECORDS_DIR).iterdir())) == 1
 
 
 def test_eodag_corrupt_member_fails_extraction_after_recording(dag, server, tmp_path):
     server.set_failure(P1, FailureMode(corrupt_member=True))
     with pytest.raises((zipfile.BadZipFile, zlib.error)):
         _download(dag, P1, tmp_path)
-    assert len(list((tmp_path / ".downloaded").iterdir())) == 1
+    assert len(list((tmp_path / EODAG_RECORDS_DIR).iterdir())) == 1
 
 
 def test_eodag_slow_download(dag, server, tmp_path):
