@@ -42,6 +42,7 @@ from demo_runtime import (  # noqa: E402
     AirflowApi,
     Children,
     DemoFailed,
+    failure_reasons,
     free_port,
     print_summary,
     standalone_env,
@@ -183,6 +184,8 @@ def run_demo(args: argparse.Namespace, children: Children, docker: DockerSetup |
         runner=docker.describe() if docker else _runner_of(config.airflow.runner),
         seconds=time.monotonic() - started,
         api=api,
+        # A run's logical date may be its interval's end: one day more.
+        reasons=lambda: failure_reasons(env, first, last + timedelta(days=1)),
     )
     if sys.stdin.isatty() and not args.no_wait:
         print("\nAirflow keeps running: press Ctrl-C to stop it (and everything the demo started).")

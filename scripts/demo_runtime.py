@@ -397,8 +397,11 @@ def print_summary(
     runner: str,
     seconds: float,
     api: AirflowApi,
+    reasons: Callable[[], str] | None = None,
 ) -> bool:
     """Print what was produced, judged by its pixels, and how to look at it.
+
+    ``reasons`` gives the failure report of the runs (``failure_reasons``).
 
     ``expected`` is the synthetic site's plan (None on a user's request file).
     True when every run succeeded and nothing in ``problems`` was found.
@@ -418,7 +421,11 @@ def print_summary(
     print(f"\n=== s1ops demo: {len(runs) - len(failed)}/{len(runs)} runs succeeded")
     print(f"Runner: {runner}")
     for run in failed:
-        print(f"  FAILED: {run} (see its task logs in the UI)")
+        print(f"  FAILED: {run}")
+    if failed and reasons is not None:
+        print("Why (each failed task's last error, from the metadata database):")
+        for line in reasons().splitlines():
+            print(f"  {line}")
     written = scan_outputs(output_dir, tiles)
     empty = scan_empty(output_dir, tiles)
     print_products(written)
@@ -433,3 +440,17 @@ def print_summary(
     user, password = api.login()
     print(f"Airflow UI: {api.base}  (user {user}, password {password}; in {api.password_file})")
     return not failed and not found
+
+
+def failure_reasons(env: Mapping[str, str], first: date, last: date) -> str:
+    """Each distinct failure reason of the runs from ``first`` to ``last``, with the tasks it
+    failed: ``python -m s1ops_airflow.failures``, as a user prints it after any runs."""
+    done = subprocess.run(
+        [sys.executable, "-m", "s1ops_airflow.failures", "--from", str(first), "--to", str(last)],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.stdout.strip() or done.stderr.strip()
