@@ -57,11 +57,11 @@ class DockerProcessJobOperator(DockerOperator):
         from s1ops_airflow.docker_runner import make_written_folders
 
         # Built here, after templates are rendered: the job's JSON is data, not a template.
-        # -v, as the local runner: the container's INFO records are the task's story.
-        self.command = [
-            "-v",
-            *process_command(self.config_path, TileJob.from_dict(self.job), force=self.force),
-        ]
+        # No -v here: DockerOperator's XCom is the last line of stdout and stderr merged,
+        # and INFO records on stderr could then come after the JobResult line.
+        self.command = process_command(
+            self.config_path, TileJob.from_dict(self.job), force=self.force
+        )
         make_written_folders(load_config(self.config_path))
         last_line = super().execute(context)
         return _unless_empty(self.log, last_line)
