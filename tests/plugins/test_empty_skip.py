@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from airflow.sdk.exceptions import AirflowSkipException
-from s1ops_airflow.operators.docker_process import _unless_empty
+from s1ops_airflow.operators.docker_process import _result_line
 from s1ops_airflow.operators.process import raise_empty
 
 from s1ops.processing.job import JobResult
@@ -25,11 +25,14 @@ def test_an_empty_result_skips_the_task_with_its_reason_at_warning(caplog) -> No
     assert REASON in caplog.records[0].getMessage()
 
 
-def test_the_docker_runner_skips_on_an_empty_last_line_only() -> None:
+def test_the_docker_runner_finds_the_result_line_by_content() -> None:
     log = logging.getLogger("test.docker")
-    with pytest.raises(AirflowSkipException, match=REASON):
-        _unless_empty(log, json.dumps(EMPTY.to_dict()))
     made = json.dumps(MADE.to_dict())
-    assert _unless_empty(log, made) == made
-    assert _unless_empty(log, "not a result") == "not a result"
-    assert _unless_empty(log, None) is None
+    # stderr's INFO records may come after stdout's result line in the merged stream.
+    assert _result_line(log, ["INFO starting", made, "INFO written /out/j.tif"]) == made
+    assert _result_line(log, made) == made
+    with pytest.raises(AirflowSkipException, match=REASON):
+        _result_line(log, ["WARNING empty", json.dumps(EMPTY.to_dict()), "INFO done"])
+    assert _result_line(log, ["not a result", "{}"]) == "{}"
+    assert _result_line(log, []) is None
+    assert _result_line(log, None) is None

@@ -168,7 +168,8 @@ def test_the_docker_runner_builds_its_command_from_the_job(
 
     operator.execute({})
 
-    assert ran == [process_command(str(site), TileJob.from_dict(job), force=True)]
+    assert ran == [["-v", *process_command(str(site), TileJob.from_dict(job), force=True)]]
+    assert operator.xcom_all  # the result line is found by content, not position
     # The bind sources the container writes exist, the lease folder included.
     assert (site.parent / "s1" / LOCKS_DIR).is_dir()
 

@@ -13,22 +13,29 @@ from airflow.providers.docker.operators.docker import DockerOperator
 from s1ops.exit_codes import NOT_YET
 
 
-def _unless_empty(log: Any, last_line: Any) -> Any:
-    """The container's last line, unless it says the job was empty: then the task is
-    skipped with its reason, as with the local runner."""
+def _result_line(log: Any, lines: Any) -> Any:
+    """The JobResult line among the container's output lines (the last one that parses),
+    unless it says the job was empty: then the task is skipped with its reason, as with the
+    local runner. With no result line, the last line, as DockerOperator would push it."""
     from s1ops.errors import ContractError
     from s1ops.processing.job import JobResult
     from s1ops_airflow.operators.process import raise_empty
 
-    if not isinstance(last_line, str):
-        return last_line
-    try:
-        result = JobResult.from_json(last_line)
-    except ContractError:
-        return last_line  # not a result (the container said something else last)
-    if result.empty:
-        raise_empty(log, result)
-    return last_line
+    if isinstance(lines, str):
+        lines = [lines]
+    if not lines:
+        return None
+    for line in reversed(lines):
+        if not isinstance(line, str):
+            continue
+        try:
+            result = JobResult.from_json(line)
+        except ContractError:
+            continue  # a log line (stdout and stderr are merged), not the result
+        if result.empty:
+            raise_empty(log, result)
+        return line
+    return lines[-1]
 
 
 class DockerProcessJobOperator(DockerOperator):
@@ -45,6 +52,9 @@ class DockerProcessJobOperator(DockerOperator):
         self, *, config_path: str, job: dict[str, Any], force: bool = False, **kwargs: Any
     ) -> None:
         kwargs.setdefault("skip_on_exit_code", NOT_YET)
+        # Every line, so the result is found by content: with -v, stderr's log records
+        # and stdout's result line are merged in whatever order the engine delivers them.
+        kwargs.setdefault("xcom_all", True)
         super().__init__(**kwargs)
         self.config_path = config_path
         self.job = job
@@ -57,11 +67,10 @@ class DockerProcessJobOperator(DockerOperator):
         from s1ops_airflow.docker_runner import make_written_folders
 
         # Built here, after templates are rendered: the job's JSON is data, not a template.
-        # No -v here: DockerOperator's XCom is the last line of stdout and stderr merged,
-        # and INFO records on stderr could then come after the JobResult line.
-        self.command = process_command(
-            self.config_path, TileJob.from_dict(self.job), force=self.force
-        )
+        # -v as the local runner has it: the task log tells the inputs, steps and outputs.
+        self.command = [
+            "-v",
+            *process_command(self.config_path, TileJob.from_dict(self.job), force=self.force),
+        ]
         make_written_folders(load_config(self.config_path))
-        last_line = super().execute(context)
-        return _unless_empty(self.log, last_line)
+        return _result_line(self.log, super().execute(context))
