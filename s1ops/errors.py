@@ -155,16 +155,26 @@ class ProductNotAvailableError(ProductDownloadError):
 
 
 class DownloadAuthError(ProductDownloadError):
-    """The catalogue refused our credentials: fail now, retrying cannot help."""
+    """The catalogue refused our credentials, or there were none: fail now, retrying cannot
+    help. ``origin`` says where they came from (e.g. an Airflow Connection), so the message
+    names what to fix; without it, the environment variables eodag reads."""
 
-    def __init__(self, product_id: str | None, provider: str, detail: str = "") -> None:
+    def __init__(
+        self, product_id: str | None, provider: str, detail: str = "", origin: str | None = None
+    ) -> None:
         self.provider = provider
+        self.origin = origin
         what = f"product {product_id}" if product_id else "the search"
         extra = f" ({detail})" if detail else ""
+        fix = (
+            f"fix them in {origin}"
+            if origin
+            else f"set them in an Airflow Connection or the environment "
+            f"(EODAG__{provider.upper()}__AUTH__CREDENTIALS__...)"
+        )
         super().__init__(
             product_id,
-            f"eodag provider {provider!r} refused the credentials for {what}{extra}; set "
-            f"them in the environment (EODAG__{provider.upper()}__AUTH__CREDENTIALS__...)",
+            f"eodag provider {provider!r} refused the credentials for {what}{extra}; {fix}",
         )
 
 

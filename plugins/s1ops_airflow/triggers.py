@@ -16,9 +16,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 if TYPE_CHECKING:
+    from s1ops.catalogue.credentials import ProviderCredentials
     from s1ops.catalogue.search import Availability
 
 READY = "ready"
@@ -27,15 +29,29 @@ ERROR = "error"
 _CHECK_LOCK = threading.Lock()
 
 
-def check_product(config_path: str, product_id: str) -> Availability:
-    """The product's availability now; orders it if offline."""
+def check_product(
+    config_path: str, product_id: str, credentials: ProviderCredentials | None = None
+) -> Availability:
+    """The product's availability now; orders it if offline (with ``credentials``, if any)."""
     from s1ops.catalogue.gateway import source_from_config
     from s1ops.catalogue.search import product_status
     from s1ops.config.request import load_config
 
     cfg = load_config(config_path)
+    source = source_from_config(cfg, credentials=credentials)
     with _CHECK_LOCK:
-        return product_status(source_from_config(cfg), product_id, cfg.paths.s1_images)
+        return product_status(source, product_id, cfg.paths.s1_images)
+
+
+async def _connection_credentials(config_path: str) -> ProviderCredentials | None:
+    """The provider's credentials from its Airflow Connection, read at each check: a
+    rotated password is used at the next poll."""
+    from s1ops.catalogue.gateway import source_from_config
+    from s1ops.config.request import load_config
+    from s1ops_airflow.credentials import aconnection_credentials
+
+    cfg = load_config(config_path)
+    return await aconnection_credentials(cfg, source_from_config(cfg).provider)
 
 
 class ProductAvailableTrigger(BaseTrigger):
@@ -83,11 +99,15 @@ class ProductAvailableTrigger(BaseTrigger):
             polls += 1
             found: Availability | None = None
             try:
-                found = await asyncio.to_thread(check_product, self.config_path, self.product_id)
+                credentials = await _connection_credentials(self.config_path)
+                found = await asyncio.to_thread(
+                    check_product, self.config_path, self.product_id, credentials
+                )
             except (DownloadFailedError, QuotaError) as exc:
                 # Transient: the catalogue is down or throttling; ask again later.
                 self.log.warning("%s: status check failed, will retry: %s", self.product_id, exc)
-            except S1OpsError as exc:
+            except (S1OpsError, AirflowFailException) as exc:
+                # Refused credentials, a missing named Connection: waiting cannot help.
                 yield self._event(ERROR, message=str(exc), polls=polls)
                 return
             # The event carries the Availability (to_dict): Availability.from_dict reads it.

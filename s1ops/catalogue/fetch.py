@@ -105,7 +105,7 @@ def _attempt(source: EodagSource, pid: str, cache: CacheLayout, policy: Download
         try:
             path = _eodag_download(product, staging / "eodag", policy)
         except (EodagError, RequestException) as exc:
-            error = translate(exc, pid, source.provider)
+            error = translate(exc, pid, source.provider, source.credentials_origin)
             if error is exc:
                 raise
             raise error from exc

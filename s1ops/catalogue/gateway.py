@@ -8,9 +8,11 @@ keeps only our provider, so an empty answer never falls back to others.
 
 The provider and its settings come from ``[DataSource] eodag_config``, an
 eodag user config file: a provider defined there from scratch is created by
-eodag, a known one is overridden. Credentials come from the environment only
-(eodag reads ``EODAG__<PROVIDER>__AUTH__CREDENTIALS__<KEY>``); they are never
-logged here.
+eodag, a known one is overridden. Credentials, in order of precedence: the
+source's own (``ProviderCredentials``, from an Airflow Connection), applied
+to the gateway as a config update; the environment (eodag reads
+``EODAG__<PROVIDER>__AUTH__CREDENTIALS__<KEY>``); the config file. They are
+never logged here.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import json
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from s1ops.catalogue.credentials import ProviderCredentials
 from s1ops.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 EODAG_COLLECTION = "S1_SAR_GRD"
 _CFG_FILE_ENV = "EODAG_CFG_FILE"
 _GATEWAYS: dict[EodagSource, Any] = {}
+_APPLIED: dict[EodagSource, str] = {}  # the fingerprint of the credentials each gateway holds
 _LOCK = threading.Lock()
 
 
@@ -43,6 +47,17 @@ class EodagSource:
     provider: str
     cfg_dir: Path  # EODAG_CFG_DIR: eodag's files (locations, shapefiles...)
     eodag_config: Path | None = None  # user config; None: EODAG_CFG_FILE or cfg_dir/eodag.yml
+    # Not part of the source's identity: one gateway per source, its credentials updated.
+    credentials: ProviderCredentials | None = field(default=None, compare=False, repr=False)
+
+    def with_credentials(self, credentials: ProviderCredentials | None) -> EodagSource:
+        """This source, searching and downloading with ``credentials`` (None: eodag's own)."""
+        return replace(self, credentials=credentials)
+
+    @property
+    def credentials_origin(self) -> str | None:
+        """Where this source's own credentials come from (None: eodag's environment or file)."""
+        return None if self.credentials is None else self.credentials.origin
 
     def environment(self) -> dict[str, str]:
         """The ``EODAG_*`` variables that make eodag use this provider and nothing else."""
@@ -94,7 +109,11 @@ def choose_provider(eodag_config: str | Path) -> str:
     return top[0]
 
 
-def source_from_config(cfg: S1Config, provider: str | None = None) -> EodagSource:
+def source_from_config(
+    cfg: S1Config,
+    provider: str | None = None,
+    credentials: ProviderCredentials | None = None,
+) -> EodagSource:
     """The eodag source of a request file: ``[DataSource] eodag_config``, ``{tmp}/eodag``."""
     config = cfg.data_source.eodag_config
     if config is None and os.environ.get(_CFG_FILE_ENV):
@@ -110,6 +129,7 @@ def source_from_config(cfg: S1Config, provider: str | None = None) -> EodagSourc
         provider=provider or choose_provider(config),
         cfg_dir=cfg.paths.tmp / "eodag",
         eodag_config=config,
+        credentials=credentials,
     )
 
 
@@ -118,10 +138,14 @@ def gateway(source: EodagSource) -> Any:
 
     The ``EODAG_*`` variables are set in ``os.environ`` before eodag is
     imported, since eodag reads some of them outside its settings object.
+    The source's credentials, if any, are given to the gateway (again when they
+    change: a rotated password needs no new gateway); a gateway keeps the last
+    credentials given to it.
     """
     with _LOCK:
         found = _GATEWAYS.get(source)
         if found is not None:
+            _apply_credentials(found, source)
             return found
         source.cfg_dir.mkdir(parents=True, exist_ok=True)
         os.environ.update(source.environment())
@@ -138,4 +162,14 @@ def gateway(source: EodagSource) -> Any:
                 "load it; run with -vv to see eodag's warnings)",
             )
         _GATEWAYS[source] = made
+        _apply_credentials(made, source)
         return made
+
+
+def _apply_credentials(made: Any, source: EodagSource) -> None:
+    credentials = source.credentials
+    if credentials is None or _APPLIED.get(source) == credentials.fingerprint:
+        return
+    made.update_providers_config(dict_conf=credentials.config_update(source.provider))
+    _APPLIED[source] = credentials.fingerprint
+    log.debug("eodag provider %s: credentials from %s", source.provider, credentials.origin)

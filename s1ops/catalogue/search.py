@@ -152,7 +152,12 @@ def search_products(
         )
 
     found = with_retries(
-        run, product_id=None, provider=source.provider, attempts=attempts, backoff_s=backoff_s
+        run,
+        product_id=None,
+        provider=source.provider,
+        attempts=attempts,
+        backoff_s=backoff_s,
+        origin=source.credentials_origin,
     )
     records: dict[str, ProductRecord] = {}
     for product in found:
@@ -184,6 +189,7 @@ def find_product(
         provider=source.provider,
         attempts=attempts,
         backoff_s=backoff_s,
+        origin=source.credentials_origin,
     )
     matching = [p for p in found if p.properties.get("id") == product_id]
     if not matching:
@@ -238,20 +244,22 @@ class Availability:
         )
 
 
-def _place_order(product: Any, provider: str) -> str:
+def _place_order(product: Any, source: EodagSource) -> str:
     """Order an offline product once, without waiting; returns a detail for the report."""
     from eodag.utils.exceptions import EodagError, NotAvailableError
     from requests import RequestException
 
     downloader = product.downloader
-    auth = product.downloader_auth.authenticate() if product.downloader_auth else None
     try:
+        # Inside the try: missing credentials are raised by authenticate().
+        auth = product.downloader_auth.authenticate() if product.downloader_auth else None
         # timeout=0: exactly one order request and one status request.
         downloader.order(product, auth=auth, wait=0, timeout=0)
     except NotAvailableError:
         pass  # expected: ordered, not ready yet
     except (EodagError, RequestException) as exc:
-        raise translate(exc, product.properties["id"], provider) from exc
+        pid = product.properties["id"]
+        raise translate(exc, pid, source.provider, source.credentials_origin) from exc
     return f"order placed, order:status now {product.properties.get('order:status')!r}"
 
 
@@ -281,7 +289,7 @@ def product_status(
         product.properties.get("eodag:order_link")
     )
     if status == "offline" and orderable:
-        detail = _place_order(product, source.provider)
+        detail = _place_order(product, source)
         return Availability(pid, "staging", order_placed=True, detail=detail, download_link=link)
     return Availability(pid, status, detail=f"order:status={raw!r}", download_link=link)
 

@@ -52,11 +52,16 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
-def translate(exc: BaseException, product_id: str | None, provider: str) -> BaseException:
-    """The s1ops error for an eodag (or requests) exception; ``exc`` itself if unknown."""
+def translate(
+    exc: BaseException, product_id: str | None, provider: str, origin: str | None = None
+) -> BaseException:
+    """The s1ops error for an eodag (or requests) exception; ``exc`` itself if unknown.
+
+    ``origin`` names where the credentials came from, for an authentication error."""
     import requests
     from eodag.utils.exceptions import (
         AuthenticationError,
+        MisconfiguredError,
         NotAvailableError,
         QuotaExceededError,
         RequestError,
@@ -64,7 +69,9 @@ def translate(exc: BaseException, product_id: str | None, provider: str) -> Base
 
     first_line = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     if isinstance(exc, AuthenticationError):
-        return DownloadAuthError(product_id, provider, first_line)
+        return DownloadAuthError(product_id, provider, first_line, origin)
+    if isinstance(exc, MisconfiguredError) and "credentials" in str(exc).lower():
+        return DownloadAuthError(product_id, provider, "no credentials given", origin)
     if isinstance(exc, QuotaExceededError):
         return QuotaError(product_id, provider, _retry_after_s(exc))
     if isinstance(exc, NotAvailableError) and product_id is not None:
@@ -83,6 +90,7 @@ def with_retries(
     provider: str,
     attempts: int,
     backoff_s: float,
+    origin: str | None = None,
 ) -> T:
     """``call()``, retried up to ``attempts`` times on transient errors with doubling back-off.
 
@@ -97,7 +105,7 @@ def with_retries(
         try:
             return call()
         except (EodagError, RequestException) as exc:
-            error = translate(exc, product_id, provider)
+            error = translate(exc, product_id, provider, origin)
             if not is_transient(exc):
                 raise error from exc
             if attempt == attempts:

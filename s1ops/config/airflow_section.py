@@ -44,6 +44,14 @@ class AirflowConfig:
     # A job's image with this fraction of valid pixels or less is empty: not published
     # (s1ops.outputs.empty). 0: any valid pixel makes a product.
     min_valid_fraction: float = 0.0
+    # The Airflow Connection holding the eodag provider's credentials. None: the
+    # convention s1ops_<provider>, used when it exists (else the environment, then the
+    # eodag config file); named here, it must exist.
+    provider_conn_id: str | None = None
+    # The Celery workers of `make cluster` (scripts/cluster.sh): task slots of each
+    # worker, and the queues they take tasks from (Airflow's default queue: "default").
+    celery_concurrency: int = 2
+    celery_queues: tuple[str, ...] = ("default",)
 
 
 def _schedule(reader: SectionReader) -> str:
@@ -73,6 +81,16 @@ def _name(reader: SectionReader, key: str, default: str) -> str:
     if any(char.isspace() for char in value):
         raise reader.error(key, value, "a name without blanks")
     return value
+
+
+def _queues(reader: SectionReader) -> tuple[str, ...]:
+    value = reader.text("celery_queues")
+    if value is None:
+        return AirflowConfig.celery_queues
+    names = tuple(name.strip() for name in value.split(","))
+    if not all(names) or any(any(c.isspace() for c in name) for name in names):
+        raise reader.error("celery_queues", value, "queue names without blanks, comma-separated")
+    return names
 
 
 def read_airflow(reader: SectionReader, *, first_date: date, otb_slots: int) -> AirflowConfig:
@@ -105,4 +123,7 @@ def read_airflow(reader: SectionReader, *, first_date: date, otb_slots: int) -> 
             "s1_cache_max_products", AirflowConfig.s1_cache_max_products
         ),
         min_valid_fraction=reader.number("min_valid_fraction", AirflowConfig.min_valid_fraction),
+        provider_conn_id=_name(reader, "provider_conn_id", "") or None,
+        celery_concurrency=reader.integer("celery_concurrency", AirflowConfig.celery_concurrency),
+        celery_queues=_queues(reader),
     )

@@ -72,6 +72,9 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "execution_timeout_min",
             "s1_cache_max_products",
             "min_valid_fraction",
+            "provider_conn_id",
+            "celery_concurrency",
+            "celery_queues",
         }
     ),
 }

@@ -88,6 +88,7 @@ RANGES: dict[tuple[str, str], Range] = {
     ("Airflow", "s1_cache_max_products"): Range(1, 10_000_000, integer=True),
     # A fraction of the tile's pixels; at 1 nothing could ever be published.
     ("Airflow", "min_valid_fraction"): Range(0, 0.99),
+    ("Airflow", "celery_concurrency"): Range(1, 1024, integer=True),
 }
 
 

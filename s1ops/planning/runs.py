@@ -25,6 +25,7 @@ from s1ops.planning.jobs import PlanResult, TileJob
 from s1ops.vocabulary import POLARISATIONS
 
 if TYPE_CHECKING:
+    from s1ops.catalogue.credentials import ProviderCredentials
     from s1ops.config.request import S1Config
     from s1ops.processing.job import JobResult
     from s1ops.sentinel1.records import ProductRecord
@@ -280,15 +281,20 @@ class RunPlan:
         )
 
 
-def search_catalogue(cfg: S1Config, tile_id: str, request: RunRequest) -> list[ProductRecord]:
+def search_catalogue(
+    cfg: S1Config,
+    tile_id: str,
+    request: RunRequest,
+    credentials: ProviderCredentials | None = None,
+) -> list[ProductRecord]:
     """The catalogue's products over ``tile_id`` for the request's days (eodag, configured
-    provider), filtered as ``[DataSource]`` says."""
+    provider, with ``credentials`` if given), filtered as ``[DataSource]`` says."""
     # Imported here: eodag costs a second to import, and only searching runs need it.
     from s1ops.catalogue.gateway import source_from_config
     from s1ops.catalogue.search import criteria_from_config, search_products
 
     criteria = criteria_from_config(cfg, tile_id, request.first_date, request.last_date)
-    return search_products(source_from_config(cfg), criteria)
+    return search_products(source_from_config(cfg, credentials=credentials), criteria)
 
 
 def plan_for_run(
@@ -302,6 +308,7 @@ def plan_for_run(
     search: bool | None = None,
     records: Sequence[ProductRecord] = (),
     products_dir: str | Path | None = None,
+    credentials: ProviderCredentials | None = None,
 ) -> RunPlan:
     """The plan of one run of ``tile_id``: what the DAG's ``plan`` task and ``s1ops plan`` do.
 
@@ -311,7 +318,8 @@ def plan_for_run(
     range. ``params`` (a manual trigger's) then override the window's bounds,
     force, or narrow the polarisations (``RunParamsError`` when invalid).
     ``search`` (default ``[DataSource] download``) adds the catalogue's
-    products to those on disk, as do ``records``.
+    products to those on disk, as do ``records``; ``credentials`` are the
+    provider's, when the caller has them (an Airflow Connection).
     """
     ds = cfg.data_source
     if interval_start is None:
@@ -330,7 +338,7 @@ def plan_for_run(
         return RunPlan(request, PlanResult(tile_id, request.first_date, request.last_date))
     catalogue = list(records)
     if ds.download if search is None else search:
-        catalogue += search_catalogue(cfg, tile_id, request)
+        catalogue += search_catalogue(cfg, tile_id, request, credentials)
     plan = plan_run(cfg, tile_id, request, catalogue, products_dir=products_dir)
     fetch = tuple(products_to_fetch(jobs_to_run(plan, request)))
     log.info("tile %s: products to fetch: %s", tile_id, ", ".join(fetch) or "none")

@@ -49,13 +49,19 @@ _STATUS = "(?P<succeeded>online)|(?P<ordered>staging)|(?P<orderable>offline)"
 
 
 def provider_config(
-    url: str, name: str = PROVIDER_NAME, collection: str = COLLECTION_ID, discover: bool = False
+    url: str,
+    name: str = PROVIDER_NAME,
+    collection: str = COLLECTION_ID,
+    discover: bool = False,
+    basic_auth: bool = False,
 ) -> dict[str, Any]:
     """The eodag provider config (one provider) for the STAC API at ``url`` (its root).
 
     ``discover=True`` keeps eodag's collections and queryables discovery (the
     catalogue answers them); by default both are off, as for a provider whose
-    discovery endpoints may fail.
+    discovery endpoints may fail. ``basic_auth=True`` adds eodag's
+    ``GenericAuth`` (HTTP basic) for orders and downloads, with no credentials:
+    they come from an Airflow Connection, the environment, or the file.
     """
     root = url.rstrip("/")
     status = f'{{$.properties."{STORAGE_FIELD}"#get_group_name({_STATUS})}}'
@@ -79,8 +85,10 @@ def provider_config(
     if not discover:
         search["discover_queryables"] = {"fetch_url": None, "collection_fetch_url": None}
         search["discover_collections"] = {"fetch_url": None}
+    auth = {"auth": {"type": "GenericAuth", "method": "basic"}} if basic_auth else {}
     return {
         name: {
+            **auth,
             "priority": 0,
             "description": "S1Ops local STAC catalogue (synthetic products)",
             "roles": ["host"],
@@ -122,11 +130,12 @@ def write_provider_config(
     name: str = PROVIDER_NAME,
     collection: str = COLLECTION_ID,
     discover: bool = False,
+    basic_auth: bool = False,
 ) -> Path:
     """Write the provider config for ``url`` to ``path`` (a ``.yml`` eodag reads)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(provider_config(url, name, collection, discover), indent=2)
+    text = json.dumps(provider_config(url, name, collection, discover, basic_auth), indent=2)
     target.write_text(f"# eodag provider config written by s1ops (JSON is YAML)\n{text}\n")
     return target
 

@@ -21,6 +21,8 @@ Tests run the server in a thread::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import re
@@ -64,9 +66,30 @@ class _NotFound(S1OpsError):
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        catalogue: Catalogue,
+        basic_auth: tuple[str, str] | None = None,
+    ) -> None:
         self.catalogue = catalogue
+        self.basic_auth = basic_auth
+        self.refused_auth = 0  # requests answered 401
         super().__init__(address, _Handler)
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) of an ``Authorization: Basic ...`` header, or None."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, password = (
+            base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -120,6 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             for route_method, pattern, handler in _ROUTES:
                 match = pattern.fullmatch(path)
                 if match and route_method == method:
+                    if handler in _PROTECTED and not self._authorised():
+                        return
                     handler(self, params, **match.groupdict())
                     return
             raise _NotFound(f"no {method} route for {path}")
@@ -130,6 +155,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "NotFound", str(exc))
         except (BrokenPipeError, ConnectionResetError):
             log.debug("client closed the connection during %s %s", method, path)
+
+    def _authorised(self) -> bool:
+        """With basic auth on, whether the request carries the right credentials; if not,
+        a 401 is sent (as Copernicus does for downloads and orders: searching is open)."""
+        expected = self.server.basic_auth
+        if expected is None or _basic_credentials(self.headers.get("Authorization")) == expected:
+            return True
+        self.server.refused_auth += 1
+        body = json.dumps({"code": "Unauthorized", "description": "bad credentials"}).encode()
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="s1ops-stac"')
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return False
 
     # --- routes -------------------------------------------------------------
     def landing(self, params: dict[str, str]) -> None:
@@ -249,6 +290,8 @@ _ROUTES: list[_Route] = [
     ("POST", re.compile(r"/search"), _Handler.search),
     ("GET", re.compile(rf"/download/{_I}(?:\.zip)?"), _Handler.download),
 ]
+# Routes that need the credentials when the server has basic auth on.
+_PROTECTED = (_Handler.order, _Handler.download)
 
 
 class CatalogueServer:
@@ -261,9 +304,10 @@ class CatalogueServer:
         host: str = "127.0.0.1",
         port: int = 0,
         collection: str = COLLECTION_ID,
+        basic_auth: tuple[str, str] | None = None,
     ) -> None:
         self.catalogue = Catalogue(products_dir, failures, collection)
-        self._httpd = _HttpServer((host, port), self.catalogue)
+        self._httpd = _HttpServer((host, port), self.catalogue, basic_auth)
         self._thread: threading.Thread | None = None
 
     @property
@@ -284,6 +328,11 @@ class CatalogueServer:
     def stats(self) -> CatalogueStats:
         """A snapshot of the request counters."""
         return self.catalogue.stats()
+
+    @property
+    def refused_auth(self) -> int:
+        """How many requests were answered 401 (basic auth on, wrong or no credentials)."""
+        return self._httpd.refused_auth
 
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (the CLI's way)."""
@@ -322,8 +371,12 @@ def serve_catalogue(
     failures: Mapping[str, FailureMode] | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    basic_auth: tuple[str, str] | None = None,
 ) -> Iterator[CatalogueServer]:
-    """Serve ``products_dir`` in a thread for the ``with`` block (port 0: any free port)."""
-    server = CatalogueServer(products_dir, failures, host, port)
+    """Serve ``products_dir`` in a thread for the ``with`` block (port 0: any free port).
+
+    ``basic_auth`` (user, password): orders and downloads then need them, as
+    eodag's ``GenericAuth`` sends them; searches stay open."""
+    server = CatalogueServer(products_dir, failures, host, port, basic_auth=basic_auth)
     with server:
         yield server

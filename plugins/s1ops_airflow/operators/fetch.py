@@ -14,15 +14,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from s1ops.exit_codes import NOT_YET, RETRY_LATER
+from s1ops.exit_codes import CREDENTIALS, NOT_YET, RETRY_LATER
 from s1ops_airflow.child import S1opsChild
 from s1ops_airflow.failures import remember_failure
 from s1ops_airflow.triggers import ERROR, READY, TIMEOUT, ProductAvailableTrigger
+
+if TYPE_CHECKING:
+    from s1ops.catalogue.credentials import ProviderCredentials
 
 
 class FetchProductOperator(BaseOperator):
@@ -68,7 +71,11 @@ class FetchProductOperator(BaseOperator):
 
     def _download_or_defer(self, context: Context, deadline: str) -> str:
         args = ["product", "download", self.config_path, self.product_id]
-        result = self.child.run([*args, "--attempts", str(self.attempts)])
+        # Read again at each download: a password rotated in the Connection is used at once.
+        provider, credentials = self._credentials(context)
+        # The child's environment only: never its command line, a file or an XCom.
+        env = credentials.environment(provider) if credentials else {}
+        result = self.child.run([*args, "--attempts", str(self.attempts)], env=env)
         if result.returncode == 0:
             return str(result.json()["safe"])
         if result.returncode == NOT_YET:
@@ -89,11 +96,28 @@ class FetchProductOperator(BaseOperator):
             )
         message = f"download of {self.product_id} failed (exit {result.returncode}): "
         message += result.last_error.split(": error: ", 1)[-1]
+        if result.returncode == CREDENTIALS and credentials is not None:
+            message += f" (the credentials came from {credentials.origin}: fix it there)"
         remember_failure(context, message)  # for the failure report
         if result.returncode in RETRY_LATER:
             raise RuntimeError(message)
         # Anything else (bad input, not found, credentials): retrying cannot help.
         raise AirflowFailException(message)
+
+    def _credentials(self, context: Context) -> tuple[str, ProviderCredentials | None]:
+        """The provider and its credentials from its Airflow Connection (None: eodag's own)."""
+        from s1ops.catalogue.gateway import source_from_config
+        from s1ops.config.request import load_config
+        from s1ops.errors import S1OpsError
+        from s1ops_airflow.credentials import connection_credentials
+
+        try:
+            cfg = load_config(self.config_path)
+            provider = source_from_config(cfg).provider
+            return provider, connection_credentials(cfg, provider)
+        except (S1OpsError, AirflowFailException) as exc:
+            remember_failure(context, str(exc))  # a bad eodag config, a missing Connection
+            raise AirflowFailException(str(exc)) from exc
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         from s1ops.catalogue.search import Availability

@@ -13,6 +13,8 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from s1ops_airflow.failures import remember_failure
+
 PLAN_KEY = "plan"
 REQUEST_KEY = "request"
 
@@ -24,6 +26,16 @@ def _interval(context: Context) -> tuple[datetime, datetime]:
         now = datetime.now(UTC)
         return now, now
     return start, end
+
+
+def _credentials(cfg: Any) -> Any:
+    """The provider's credentials from its Airflow Connection, when the plan searches."""
+    if not cfg.data_source.download:
+        return None
+    from s1ops.catalogue.gateway import source_from_config
+    from s1ops_airflow.credentials import connection_credentials
+
+    return connection_credentials(cfg, source_from_config(cfg).provider)
 
 
 class PlanTileOperator(BaseOperator):
@@ -43,13 +55,18 @@ class PlanTileOperator(BaseOperator):
 
     def execute(self, context: Context) -> list[str]:
         from s1ops.config.request import load_config
-        from s1ops.errors import RunParamsError
+        from s1ops.errors import ConfigError, DownloadAuthError, RunParamsError
         from s1ops.planning.runs import plan_for_run
 
         cfg = load_config(self.config_path)
         try:
-            run = plan_for_run(cfg, self.tile_id, *_interval(context), context["params"])
-        except RunParamsError as exc:
+            credentials = _credentials(cfg)
+            run = plan_for_run(
+                cfg, self.tile_id, *_interval(context), context["params"], credentials=credentials
+            )
+        except (RunParamsError, DownloadAuthError, ConfigError) as exc:
+            # Retrying cannot help: bad params, refused credentials, a bad eodag config.
+            remember_failure(context, str(exc))
             raise AirflowFailException(str(exc)) from exc
         ti = context["ti"]
         ti.xcom_push(key=REQUEST_KEY, value=run.request.to_dict())

@@ -413,7 +413,17 @@ def test_airflow_defaults_follow_the_request() -> None:
         "execution_timeout_min": 120,
         "s1_cache_max_products": 1000,
         "min_valid_fraction": 0.0,
+        "provider_conn_id": None,
+        "celery_concurrency": 2,
+        "celery_queues": ("default",),
     }
+
+
+def test_the_provider_connection_is_a_name() -> None:
+    named = parse(MINIMAL_TEXT + "[Airflow]\nprovider_conn_id : cdse_prod\n").airflow
+    assert named.provider_conn_id == "cdse_prod"
+    with pytest.raises(ConfigError, match=r"provider_conn_id.*without blanks"):
+        parse(MINIMAL_TEXT + "[Airflow]\nprovider_conn_id : cdse prod\n")
 
 
 def test_airflow_values() -> None:
