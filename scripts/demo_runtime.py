@@ -35,6 +35,8 @@ POLL_S = 3.0
 PROGRESS_EVERY_S = 30.0
 # SQLite allows one writer: the API answers 503 when the scheduler holds the lock.
 BUSY_RETRIES = 30
+API_TIMEOUT_S = 30.0
+SLOW_API_TRIES = 4
 BUSY_WAIT_S = 1.0
 # A component whose heartbeat is late this long has died (Airflow's own threshold is 30 s).
 UNHEALTHY_S = 90.0
@@ -200,11 +202,27 @@ class AirflowApi:
             headers["Authorization"] = f"Bearer {self._get_token()}"
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data, headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status, json.loads(answer.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
+        # A busy machine (a 2-core one parsing, scheduling and running OTB) can keep the
+        # API from answering for a while: a read is asked again; a write is not (it may
+        # have been done), and a silent API ends the demo with that said.
+        tries = SLOW_API_TRIES if method == "GET" else 1
+        for attempt in range(1, tries + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=API_TIMEOUT_S) as answer:
+                    return answer.status, json.loads(answer.read() or b"null")
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read().decode(errors="replace")
+            except (TimeoutError, urllib.error.URLError) as exc:
+                timed_out = isinstance(exc, TimeoutError) or isinstance(exc.reason, TimeoutError)
+                if not timed_out:
+                    raise
+                if attempt == tries:
+                    raise DemoFailed(
+                        f"Airflow's API at {self.base} did not answer {method} {path} in "
+                        f"{tries} x {API_TIMEOUT_S:.0f} s: the machine is overloaded or "
+                        "the API server is stuck (see the logs folder)"
+                    ) from None
+        raise AssertionError("unreachable")
 
     def _get_token(self) -> str:
         if self._token is None:

@@ -194,16 +194,6 @@ def with_local_products(job: TileJob, s1_images: str | Path) -> tuple[TileJob, t
     )
 
 
-def split_by_polarisation(
-    jobs: Iterable[TileJob], polarisations: Sequence[str]
-) -> dict[str, list[TileJob]]:
-    """Jobs grouped by polarisation (every polarisation a key, maybe with no job)."""
-    groups: dict[str, list[TileJob]] = {pol: [] for pol in polarisations}
-    for job in jobs:
-        groups.setdefault(job.polarisation, []).append(job)
-    return groups
-
-
 def plan_run(
     cfg: S1Config,
     tile_id: str,

@@ -11,7 +11,7 @@ valid fraction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from s1ops.errors import S1OpsError
@@ -34,20 +34,22 @@ from s1ops.processing.otb.runner import tags_finalizer
 log = logging.getLogger(__name__)
 
 
-def checking_finalizer(
-    tags: Mapping[int, Mapping[str, str]], min_valid_fraction: float
-) -> Callable[[Path, int], None]:
-    """A ``run_chain`` finalizer writing the tags, then refusing an empty output 0."""
-    tag = tags_finalizer(tags)
+class CheckingFinalizer:
+    """A ``run_chain`` finalizer writing the tags, then counting output 0's valid pixels
+    and refusing it when empty. The count is kept (``count``): the task log reports it
+    without reading the whole image again."""
 
-    def finalize(partial: Path, index: int) -> None:
-        tag(partial, index)
+    def __init__(self, tags: Mapping[int, Mapping[str, str]], min_valid_fraction: float) -> None:
+        self._tag = tags_finalizer(tags)
+        self._min_valid_fraction = min_valid_fraction
+        self.count: ValidCount | None = None
+
+    def __call__(self, partial: Path, index: int) -> None:
+        self._tag(partial, index)
         if index == 0:
-            count = count_valid(partial)
-            if is_empty(count, min_valid_fraction):
-                raise EmptyImage(count)
-
-    return finalize
+            self.count = count_valid(partial)
+            if is_empty(self.count, self._min_valid_fraction):
+                raise EmptyImage(self.count)
 
 
 def _cut(product: ProductInput) -> ProductCut:

@@ -44,7 +44,7 @@ from s1ops.planning.runs import with_local_products
 from s1ops.processing.chains import ProductInput, group_chain, orthoready_steps
 from s1ops.processing.dem import require_dem
 from s1ops.processing.dem_checks import check_geoid
-from s1ops.processing.emptiness import checking_finalizer, record_empty
+from s1ops.processing.emptiness import CheckingFinalizer, record_empty
 from s1ops.processing.job_check import check_ready_job
 from s1ops.processing.joblog import log_inputs, log_output, timed
 from s1ops.processing.margins import margin_thresholds, probe_borders
@@ -316,8 +316,11 @@ def process_job(
         return _produce(ready, settings, outputs, missing, dem_dir=dem_dir)
 
 
-def _make_image(job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path) -> list[ProductId]:
-    """Run the job's chain and publish its image; the ids of the products it was made of."""
+def _make_image(
+    job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path
+) -> tuple[list[ProductId], float | None]:
+    """Run the job's chain and publish its image; the ids of the products it was made of,
+    and the image's fraction of valid pixels (counted before it was published)."""
     tile = parse_tile_id(job.tile_id)
     log_inputs(job.job_id, list(zip(job.product_ids, job.product_paths or (), strict=False)))
     with timed(job.job_id, "input reading and border probe"):
@@ -335,13 +338,14 @@ def _make_image(job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path)
             inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
         )
         tags = {0: _tags(job, ids, settings, "BACKSCATTERING")}
+        check = CheckingFinalizer(tags, settings.min_valid_fraction)
         try:
             # Counted before the rename: an empty image never appears under its final name.
-            run_chain(chain, finalize=checking_finalizer(tags, settings.min_valid_fraction))
+            run_chain(chain, finalize=check)
         except EmptyImage as empty:
             record = record_empty(job, inputs, empty.count, settings.min_valid_fraction)
             raise EmptyJob(record) from empty
-    return ids
+    return ids, None if check.count is None else check.count.fraction
 
 
 def _produce(
@@ -357,9 +361,10 @@ def _produce(
     check_ready_job(job, mask_path, settings.work_dir)  # before the first write
     started = time.monotonic()
     written: list[Path] = []
+    image_valid: float | None = None  # counted while the image was made
     if outputs.image in missing:
         try:
-            ids = _make_image(job, settings, dem_dir=dem_dir)
+            ids, image_valid = _make_image(job, settings, dem_dir=dem_dir)
         except EmptyJob as empty:  # nothing published: no image, so no mask nor quicklook
             seconds = time.monotonic() - started
             return replace(JobResult.of_empty(job, empty.record, skipped=False), seconds=seconds)
@@ -379,10 +384,11 @@ def _produce(
             write_quicklook(outputs.image, spec)
         written.append(outputs.quicklook)
     seconds = time.monotonic() - started
-    if log.isEnabledFor(logging.INFO):  # counting valid pixels reads the whole image
+    if log.isEnabledFor(logging.INFO):  # counting a mask's or quicklook's pixels reads it
         kinds = {outputs.image: "image", outputs.mask: "mask", outputs.quicklook: "quicklook"}
         for path in written:
-            log_output(job.job_id, kinds.get(path, "file"), path)
+            known = image_valid if path == outputs.image else None
+            log_output(job.job_id, kinds.get(path, "file"), path, known)
     log.info("job %s published %s in %.1f s", job.job_id, [p.name for p in written], seconds)
     return JobResult(
         job.job_id, job.output_path, mask_path, False, seconds, tuple(map(str, written))

@@ -45,15 +45,22 @@ def log_inputs(job_id: str, products: list[tuple[str, str | None]]) -> None:
         )
 
 
-def log_output(job_id: str, kind: str, path: str | os.PathLike[str]) -> None:
-    """One INFO line for a published output: its path, size and valid-pixel percentage."""
+def log_output(
+    job_id: str,
+    kind: str,
+    path: str | os.PathLike[str],
+    valid_fraction: float | None = None,
+) -> None:
+    """One INFO line for a published output: its path, size and valid-pixel percentage
+    (``valid_fraction`` when already counted, else counted here: a read of the file)."""
+    percent = valid_percent(path) if valid_fraction is None else 100.0 * valid_fraction
     log.info(
         "job %s wrote %s %s (%s, %.1f %% valid pixels)",
         job_id,
         kind,
         path,
         _megabytes(size_bytes(path)),
-        valid_percent(path),
+        percent,
     )
 
 

@@ -23,7 +23,6 @@ from s1ops.planning.runs import (
     run_request,
     run_window,
     select_jobs,
-    split_by_polarisation,
     with_local_products,
 )
 from s1ops.processing.job import JobResult
@@ -113,8 +112,6 @@ def test_jobs_and_products_of_a_run() -> None:
     forced = RunRequest(date(2015, 12, 24), date(2015, 12, 27), force=True, polarisations=("vv",))
     assert [j.status for j in jobs_to_run(plan, forced)] == ["todo", "done"]
     assert products_to_fetch(jobs_to_run(plan, normal)) == [P2]
-    groups = split_by_polarisation(jobs_to_run(plan, normal), ("vv", "vh", "hh"))
-    assert {k: len(v) for k, v in groups.items()} == {"vv": 1, "vh": 1, "hh": 0}
 
 
 def test_a_waiting_job_becomes_runnable_when_its_products_are_in_the_cache(
