@@ -90,7 +90,8 @@ class Stack:
 
     def run(self, day: str) -> tuple[str, dict[str, Any]]:
         conf = {"first_date": day, "last_date": day, "force": True}
-        run_id = self.api.trigger(DAG_ID, f"{day}T12:00:00Z", conf)
+        # One logical date per run: a day may be run again.
+        run_id = self.api.trigger(DAG_ID, f"{day}T{len(self.runs):02d}:00:00Z", conf)
         self.runs.append(run_id)
         done = self.api.wait_run_done(DAG_ID, run_id, self.children.check_alive, TIMEOUT_S)
         return run_id, done
@@ -190,3 +191,14 @@ def test_a_refused_password_fails_the_fetch_once_naming_the_connection(stack: St
     last = [line for line in stack.log(fetches[0]).splitlines() if line.strip()][-3:]
     assert any("refused the credentials" in line and CONN_ID in line for line in last), last
     assert _files_holding(stack.work, WRONG.encode(), skip=("airflow.db",)) == []
+
+
+def test_without_the_connection_the_failure_says_which_id_was_looked_for(stack: Stack) -> None:
+    stack.api._ok("DELETE", f"/api/v2/connections/{CONN_ID}")
+    run_id, done = stack.run("2015-12-27")
+    assert done["state"] == "failed"
+    fetch = stack.fetches(run_id)[0]
+    assert (fetch["state"], fetch["try_number"]) == ("failed", 1)
+    last = [line for line in stack.log(fetch).splitlines() if line.strip()][-3:]
+    expected = f"there is no Airflow Connection {CONN_ID!r}"
+    assert any("no credentials given" in line and expected in line for line in last), last

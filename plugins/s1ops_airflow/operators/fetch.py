@@ -72,7 +72,7 @@ class FetchProductOperator(BaseOperator):
     def _download_or_defer(self, context: Context, deadline: str) -> str:
         args = ["product", "download", self.config_path, self.product_id]
         # Read again at each download: a password rotated in the Connection is used at once.
-        provider, credentials = self._credentials(context)
+        provider, conn_id, credentials = self._credentials(context)
         # The child's environment only: never its command line, a file or an XCom.
         env = credentials.environment(provider) if credentials else {}
         result = self.child.run([*args, "--attempts", str(self.attempts)], env=env)
@@ -96,25 +96,30 @@ class FetchProductOperator(BaseOperator):
             )
         message = f"download of {self.product_id} failed (exit {result.returncode}): "
         message += result.last_error.split(": error: ", 1)[-1]
-        if result.returncode == CREDENTIALS and credentials is not None:
-            message += f" (the credentials came from {credentials.origin}: fix it there)"
+        if result.returncode == CREDENTIALS:
+            message += (
+                f" (the credentials came from {credentials.origin}: fix it there)"
+                if credentials is not None
+                else f" (there is no Airflow Connection {conn_id!r})"
+            )
         remember_failure(context, message)  # for the failure report
         if result.returncode in RETRY_LATER:
             raise RuntimeError(message)
         # Anything else (bad input, not found, credentials): retrying cannot help.
         raise AirflowFailException(message)
 
-    def _credentials(self, context: Context) -> tuple[str, ProviderCredentials | None]:
-        """The provider and its credentials from its Airflow Connection (None: eodag's own)."""
+    def _credentials(self, context: Context) -> tuple[str, str, ProviderCredentials | None]:
+        """The provider, its Connection id and the credentials found there (None: eodag's
+        own: the environment, then the config file)."""
         from s1ops.catalogue.gateway import source_from_config
         from s1ops.config.request import load_config
         from s1ops.errors import S1OpsError
-        from s1ops_airflow.credentials import connection_credentials
+        from s1ops_airflow.credentials import conn_id_for, connection_credentials
 
         try:
             cfg = load_config(self.config_path)
             provider = source_from_config(cfg).provider
-            return provider, connection_credentials(cfg, provider)
+            return provider, conn_id_for(cfg, provider), connection_credentials(cfg, provider)
         except (S1OpsError, AirflowFailException) as exc:
             remember_failure(context, str(exc))  # a bad eodag config, a missing Connection
             raise AirflowFailException(str(exc)) from exc
