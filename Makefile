@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 SOURCES := s1ops plugins dags tests bench scripts
 
-.PHONY: setup test test-fast lint demo bench help image
+.PHONY: setup test test-fast lint demo bench help image cluster cluster-stop
 
 help:
 	@echo "make demo   set up what is missing, then run the demo end to end"
@@ -12,6 +12,8 @@ help:
 	@echo "make test-fast  lint, then the tests needing no OTB, Airflow, engine nor slow fixture"
 	@echo "make setup  Debian packages, OTB's Python module, test data, .venv (idempotent)"
 	@echo "make image  the s1ops Docker image (starts a private engine if none answers)"
+	@echo "make cluster [CFG=request file]  PostgreSQL, Redis, Airflow and 2 Celery workers"
+	@echo "            on this machine (make cluster-stop stops them)"
 
 setup:
 	@bash scripts/setup.sh
@@ -38,3 +40,11 @@ demo: setup
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
+
+# The production shape on this machine (scripts/cluster.sh): CFG, else $S1OPS_CONFIG,
+# else config/S1Processor.example.cfg.
+cluster: setup
+	@bash scripts/cluster.sh start $(CFG)
+
+cluster-stop:
+	@bash scripts/cluster.sh stop

@@ -18,8 +18,9 @@ fresh() { [[ -f "$stamps/$1" ]] && [[ -z "${2:-}" || "$stamps/$1" -nt "$2" ]]; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # docker.io and debootstrap: the private engine and base image of the docker runner's tests.
+# postgresql and redis-server: `make cluster` (private instances, started by scripts/cluster.sh).
 APT_PACKAGES=(otb-bin libotb-apps libotb-dev gdal-bin libgdal-dev swig dpkg-dev g++ make
-  xz-utils docker.io debootstrap)
+  xz-utils docker.io debootstrap postgresql redis-server)
 
 step_apt() {
   local missing=()

@@ -8,6 +8,10 @@ Per tile::
 ``select`` runs whatever happened to the fetches and keeps the jobs whose
 products are all on disk; a job waiting for a product is left for a later
 run, whose lookback window plans it again.
+
+The DAG folder spreads the tile DAGs over ``SHARD_COUNT`` files
+(``s1ops_airflow.shards``: why that number, which tile goes where), so that no
+file's parse nears the dag-processor's timeout; ``build_shard`` builds one.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from s1ops_airflow.operators.maintenance import MaintenanceOperator
 from s1ops_airflow.operators.plan import PlanTileOperator, SelectJobsOperator
 from s1ops_airflow.operators.process import ProcessJobOperator
 from s1ops_airflow.operators.publish import PublishTileOperator, tile_asset
+from s1ops_airflow.shards import shard_of, tiles_of_shard
 
 if TYPE_CHECKING:
     from s1ops.config.request import S1Config
@@ -157,25 +162,74 @@ def maintenance_dag(cfg: S1Config, config_path: str) -> DAG:
     return dag
 
 
-def build_dags(config_path: str | None = None, only: str | None = None) -> dict[str, DAG]:
-    """Every DAG of the request file ``config_path`` (default ``$S1OPS_CONFIG``).
+def _load(config_path: str | None) -> tuple[S1Config, str]:
+    """The request file ``config_path`` (default ``$S1OPS_CONFIG``) and its path.
 
-    ``only`` (a DAG id, from Airflow's parsing context) builds just that DAG.
     Raises ``S1OpsError`` (e.g. ``ConfigError``) with a message naming the
-    file and the bad key: Airflow shows it as this DAG file's import error.
+    file and the bad key: Airflow shows it as the DAG file's import error.
     """
     from s1ops.config.request import load_config
-    from s1ops.errors import ConfigError
+    from s1ops.errors import ConfigError, S1OpsError
 
     path = config_path or os.environ.get(CONFIG_ENV)
     if not path:
         raise ConfigError("environment", CONFIG_ENV, None, "the path of an S1Tiling request file")
-    cfg = load_config(path)
-    path = str(cfg.source or path)
-    if cfg.processing.all_tiles:
-        raise ConfigError(
-            "Processing", "tiles", "ALL", "a list of tiles: Airflow needs one DAG per tile"
-        )
+    try:
+        cfg = load_config(path)
+        if cfg.processing.all_tiles:
+            raise ConfigError(
+                "Processing", "tiles", "ALL", "a list of tiles: Airflow needs one DAG per tile"
+            )
+    except S1OpsError as exc:
+        # Shown under the message in the import error's traceback.
+        exc.add_note(f"in the request file {path} (${CONFIG_ENV})")
+        raise
+    return cfg, str(cfg.source or path)
+
+
+def _wanted(only: str | None) -> str | None:
+    """The DAG id a worker's parsing context asks for, when it is one of ours (else: all)."""
+    return only if only and only.startswith(DAG_PREFIX) else None
+
+
+def build_shard(
+    shard: int, only: str | None = None, config_path: str | None = None
+) -> dict[str, DAG]:
+    """The tile DAGs of ``dags/s1tiling_shard_NN.py``: the tiles whose hash falls in ``shard``.
+
+    ``only`` (a DAG id, from Airflow's parsing context) builds just that DAG,
+    and only in its own shard: the other shards return at once, without
+    reading the request file. ``SHARD_COUNT`` (``s1ops_airflow.shards``) says
+    how many shard files there are and why. Errors as ``build_dags``.
+    """
+    wanted = _wanted(only)
+    tile = wanted.removeprefix(DAG_PREFIX) if wanted else None
+    if wanted == MAINTENANCE_DAG_ID or (tile and shard_of(tile) != shard):
+        return {}
+    cfg, path = _load(config_path)
+    return {
+        dag_id_for(tile_id): tile_dag(cfg, path, tile_id)
+        for tile_id in tiles_of_shard(cfg.processing.tiles, shard, only=tile)
+    }
+
+
+def build_maintenance(only: str | None = None, config_path: str | None = None) -> dict[str, DAG]:
+    """The DAG of ``dags/s1tiling_maintenance.py``; nothing for a worker of another DAG."""
+    if _wanted(only) not in (None, MAINTENANCE_DAG_ID):
+        return {}
+    cfg, path = _load(config_path)
+    return {MAINTENANCE_DAG_ID: maintenance_dag(cfg, path)}
+
+
+def build_dags(config_path: str | None = None, only: str | None = None) -> dict[str, DAG]:
+    """Every DAG of the request file ``config_path`` (default ``$S1OPS_CONFIG``), in one go.
+
+    What the shard files and the maintenance file build together (the DAG
+    folder uses those). ``only`` (a DAG id) builds just that DAG. Raises
+    ``S1OpsError`` (e.g. ``ConfigError``) with a message naming the file and
+    the bad key: Airflow shows it as the DAG file's import error.
+    """
+    cfg, path = _load(config_path)
     dags: dict[str, DAG] = {}
     if only in (None, MAINTENANCE_DAG_ID):
         dags[MAINTENANCE_DAG_ID] = maintenance_dag(cfg, path)

@@ -135,13 +135,13 @@ def _tile_id(reader: SectionReader, key: str, value: str) -> str:
 
 
 def _tile_ids(reader: SectionReader, key: str, values: list[str]) -> tuple[str, ...]:
-    tiles: list[str] = []
+    tiles: dict[str, None] = {}  # ordered, and a set: 10 000 tiles read in linear time
     for value in values:
         tile_id = _tile_id(reader, key, value)
         if tile_id in tiles:
             log.warning("[%s] %s: tile %s is listed twice", reader.section, key, tile_id)
         else:
-            tiles.append(tile_id)
+            tiles[tile_id] = None
     return tuple(tiles)
 
 

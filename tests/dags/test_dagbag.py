@@ -1,7 +1,12 @@
-"""The DAG file: one DAG per tile plus maintenance, their structure, errors, parse time."""
+"""The DAG files: one DAG per tile plus maintenance, over the shard files; structure, errors.
+
+Which shard builds which tile (pure): tests/plugins/test_shards.py. Parse
+times: bench/bench_dag_parse.py.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,11 +15,20 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronDataIntervalTimetable
+from s1ops_airflow.factory import MAINTENANCE_DAG_ID, build_dags
+from s1ops_airflow.shards import SHARD_COUNT, shard_file_name, shard_of
 
 from tests import airflow_session as session
 
 TILES = ["32NNJ", "33NWB", "31TCJ"]
-DAG_FILE = session.REPO / "dags" / "s1tiling_dags.py"
+DAG_FOLDER = session.REPO / "dags"
+DAG_FILES = sorted(str(path) for path in DAG_FOLDER.glob("*.py"))
+MAINTENANCE_FILE = "s1tiling_maintenance.py"
+
+
+def _with_tiles(cfg: Path, tiles: list[str]) -> Path:
+    cfg.write_text(cfg.read_text().replace("tiles : 32NNJ", "tiles : " + ", ".join(tiles)))
+    return cfg
 
 
 def _bag(config: Path | str | None) -> DagBag:
@@ -22,15 +36,30 @@ def _bag(config: Path | str | None) -> DagBag:
         os.environ.pop("S1OPS_CONFIG", None)
     else:
         os.environ["S1OPS_CONFIG"] = str(config)
-    return DagBag(dag_folder=str(session.REPO / "dags"))
+    return DagBag(dag_folder=str(DAG_FOLDER))
 
 
 def test_one_dag_per_tile_and_maintenance(request_file) -> None:
-    cfg = request_file()
-    cfg.write_text(cfg.read_text().replace("tiles : 32NNJ", "tiles : " + ", ".join(TILES)))
-    bag = _bag(cfg)
+    bag = _bag(_with_tiles(request_file(), TILES))
     assert bag.import_errors == {}
     assert sorted(bag.dags) == sorted([f"s1tiling_{t}" for t in TILES] + ["s1tiling_maintenance"])
+
+
+def test_the_shard_files_build_what_one_file_built(request_file) -> None:
+    from s1ops.grid import enumerate_tile_ids
+
+    tiles = enumerate_tile_ids()[:200]
+    cfg = _with_tiles(request_file(), tiles)
+    bag = _bag(cfg)
+    assert bag.import_errors == {}
+    # Exactly the DAG ids of the former single file (build_dags: every DAG in one go).
+    assert sorted(bag.dags) == sorted(build_dags(str(cfg)))
+    # Each tile DAG in the file of its shard; the maintenance DAG in its own file.
+    files = {dag_id: Path(dag.fileloc).name for dag_id, dag in bag.dags.items()}
+    assert files.pop(MAINTENANCE_DAG_ID) == MAINTENANCE_FILE
+    assert files == {f"s1tiling_{t}": shard_file_name(shard_of(t)) for t in tiles}
+    # Spread over every shard file (what [dag_processor] parsing_processes runs in parallel).
+    assert len(set(files.values())) == SHARD_COUNT
 
 
 def test_tile_dag_structure(request_file) -> None:
@@ -97,44 +126,78 @@ def test_docker_runner_uses_docker_operator(request_file) -> None:
         (lambda text: text.replace("schedule", "x") + "schedule : @daily\n", "schedule"),
     ],
 )
-def test_broken_request_file_gives_one_clear_import_error(request_file, edit, expected) -> None:
+def test_broken_request_file_gives_a_clear_import_error_in_each_file(
+    request_file, edit, expected
+) -> None:
     cfg = request_file()
     cfg.write_text(edit(cfg.read_text()))
     bag = _bag(cfg)
     assert bag.dags == {}
-    assert list(bag.import_errors) == [str(DAG_FILE)]
-    message = bag.import_errors[str(DAG_FILE)]
-    assert "ConfigError" in message and expected in message
+    # One per file (every shard and the maintenance file), each naming file and key.
+    assert sorted(bag.import_errors) == DAG_FILES
+    for message in bag.import_errors.values():
+        assert "ConfigError" in message and expected in message and str(cfg) in message
 
 
 def test_missing_config_variable_is_named() -> None:
     bag = _bag(None)
-    assert "S1OPS_CONFIG" in bag.import_errors[str(DAG_FILE)]
+    assert sorted(bag.import_errors) == DAG_FILES
+    assert all("S1OPS_CONFIG" in message for message in bag.import_errors.values())
 
 
-def _dags_built(config: Path, dag_id: str | None) -> list[str]:
-    """The DAG ids the DAG file defines in a fresh interpreter, as a worker running ``dag_id``."""
+def _dags_built(config: Path | str, dag_id: str | None) -> dict[str, list[str] | str]:
+    """What each DAG file defines in a fresh interpreter, as a worker running ``dag_id``.
+
+    File name -> its DAG ids, or its error's message.
+    """
     code = (
-        "import runpy\n"
-        f"g = runpy.run_path({str(DAG_FILE)!r})\n"
-        "print(' '.join(k for k in g if k.startswith('s1tiling_')))\n"
+        "import json, runpy, sys, traceback\n"
+        "built = {}\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        g = runpy.run_path(path)\n"
+        "    except Exception as exc:\n"
+        "        built[path] = ''.join(traceback.format_exception_only(exc))\n"
+        "    else:\n"
+        "        built[path] = [k for k in g if k.startswith('s1tiling_')]\n"
+        "print(json.dumps(built))\n"
     )
     env = {**os.environ, "S1OPS_CONFIG": str(config)}
     if dag_id:
         env["_AIRFLOW_PARSING_CONTEXT_DAG_ID"] = dag_id
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *DAG_FILES],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    return out.split()
+    built = json.loads(out.splitlines()[-1])
+    return {Path(path).name: value for path, value in built.items()}
 
 
-def test_a_worker_builds_only_its_dag_among_1000_tiles(request_file) -> None:
+def test_a_worker_builds_only_its_dag_in_its_file_among_1000_tiles(request_file) -> None:
     # Timings: bench/bench_dag_parse.py.
     from s1ops.grid import enumerate_tile_ids
 
     tiles = enumerate_tile_ids()[:1000]
-    cfg = request_file()
-    cfg.write_text(cfg.read_text().replace("tiles : 32NNJ", "tiles : " + ", ".join(tiles)))
-    assert _dags_built(cfg, f"s1tiling_{tiles[500]}") == [f"s1tiling_{tiles[500]}"]
-    assert _dags_built(cfg, "s1tiling_maintenance") == ["s1tiling_maintenance"]
-    assert len(_dags_built(cfg, None)) == 1001
+    cfg = _with_tiles(request_file(), tiles)
+    tile = tiles[500]
+    owner = shard_file_name(shard_of(tile))
+    expected = {Path(path).name: [] for path in DAG_FILES}
+    assert _dags_built(cfg, f"s1tiling_{tile}") == {**expected, owner: [f"s1tiling_{tile}"]}
+    assert _dags_built(cfg, MAINTENANCE_DAG_ID) == {
+        **expected,
+        MAINTENANCE_FILE: [MAINTENANCE_DAG_ID],
+    }
+    assert sum(len(ids) for ids in _dags_built(cfg, None).values()) == 1001
+
+
+def test_the_other_files_do_not_even_read_the_request_file_for_a_worker(tmp_path: Path) -> None:
+    # Only the owner file reads it: here it is missing, and the error is the owner's alone.
+    missing = tmp_path / "missing.cfg"
+    errors = {
+        name: value for name, value in _dags_built(missing, "s1tiling_33NWB").items() if value != []
+    }
+    assert list(errors) == [shard_file_name(shard_of("33NWB"))]
+    assert str(missing) in errors[shard_file_name(shard_of("33NWB"))]
