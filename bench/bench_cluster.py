@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -42,7 +41,6 @@ WORKERS = 2
 TIMEOUT_S = 1800
 MARK = "S1OPS_BENCH_RUN"
 # Not passed on to the cluster: a calling shell's own Airflow and eodag settings.
-_PRIVATE = ("AIRFLOW_", "EODAG_", "S1OPS_CONFIG", "S1OPS_CLUSTER", "PYTHONPATH")
 
 
 def runtime() -> Any:
@@ -133,24 +131,7 @@ def bench(label: str, api: Any, alive: Any, tiles: tuple[str, ...], first: date,
 def on_cluster(rt: Any, cfg: Path, tiles: tuple[str, ...], first: date, last: date) -> None:
     folder = Path(tempfile.mkdtemp(prefix="s1ops-bench-cluster-"))
     folder.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root
-    ports: set[int] = set()
-    while len(ports) < 3:
-        ports.add(rt.free_port())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE)}
-    env.update(
-        {
-            "S1OPS_CLUSTER_DIR": str(folder),
-            "S1OPS_CLUSTER_WORKERS": str(WORKERS),
-            **dict(
-                zip(
-                    ("S1OPS_CLUSTER_PG_PORT", "S1OPS_CLUSTER_REDIS_PORT", "S1OPS_CLUSTER_API_PORT"),
-                    [str(p) for p in sorted(ports)],
-                    strict=True,
-                )
-            ),
-            "LC_NUMERIC": "C",
-        }
-    )
+    env = rt.cluster_env(folder, WORKERS)
     started = time.monotonic()
     try:
         done = subprocess.run(

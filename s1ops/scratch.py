@@ -105,28 +105,29 @@ _NO_SPACE_WORDS = ("no space left on device", "disk quota exceeded", "out of dis
 LOW_SPACE_BYTES = 1 << 20
 
 
-def free_bytes(folder: str | os.PathLike[str]) -> int | None:
-    """Bytes free for this user in the file system of ``folder`` (or of its nearest
-    existing parent); None when it cannot be known."""
+def _statvfs(folder: str | os.PathLike[str]) -> os.statvfs_result | None:
+    """The file system figures of ``folder`` (or of its nearest existing parent)."""
     path = Path(folder).absolute()
     while not path.exists() and path != path.parent:
         path = path.parent
     try:
-        stats = os.statvfs(path)
+        return os.statvfs(path)
     except OSError:
         return None
-    return stats.f_bavail * stats.f_frsize
+
+
+def free_bytes(folder: str | os.PathLike[str]) -> int | None:
+    """Bytes free for this user in the file system of ``folder`` (or of its nearest
+    existing parent); None when it cannot be known."""
+    stats = _statvfs(folder)
+    return None if stats is None else stats.f_bavail * stats.f_frsize
 
 
 def no_inode_left(folder: str | os.PathLike[str]) -> bool:
     """Whether the file system of ``folder`` has no inode left for this user (a disk of
     many small files fills up that way, with bytes to spare)."""
-    path = Path(folder).absolute()
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    try:
-        stats = os.statvfs(path)
-    except OSError:
+    stats = _statvfs(folder)
+    if stats is None:
         return False
     # File systems without an inode table (btrfs, some network ones) report 0 files.
     return stats.f_files > 0 and stats.f_favail == 0

@@ -60,6 +60,39 @@ def free_port(preferred: int = 0) -> int:
     raise DemoFailed("no free TCP port on 127.0.0.1")
 
 
+# What a cluster started for a test or a bench must not inherit from its caller.
+_NOT_INHERITED = (
+    "AIRFLOW_",
+    "EODAG_",
+    "S1OPS_CONFIG",
+    "S1OPS_TEST_",
+    "S1OPS_CLUSTER",
+    "PYTHONPATH",
+)
+
+
+def cluster_env(folder: Path, workers: int, **extra: str) -> dict[str, str]:
+    """The environment of ``scripts/cluster.sh start`` for a cluster of its own in
+    ``folder``: ``workers`` Celery workers, PostgreSQL, Redis and the API on free ports."""
+    ports: set[int] = set()
+    while len(ports) < 3:
+        ports.add(free_port())
+    pg, redis, api = sorted(ports)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
+    env.update(
+        {
+            "S1OPS_CLUSTER_DIR": str(folder),
+            "S1OPS_CLUSTER_WORKERS": str(workers),
+            "S1OPS_CLUSTER_PG_PORT": str(pg),
+            "S1OPS_CLUSTER_REDIS_PORT": str(redis),
+            "S1OPS_CLUSTER_API_PORT": str(api),
+            "LC_NUMERIC": "C",
+            **extra,
+        }
+    )
+    return env
+
+
 def standalone_env(home: Path, cfg: Path, port: int, mark: str, run_id: str) -> dict[str, str]:
     """``airflow standalone``'s environment: Airflow's embedded defaults, AIRFLOW_HOME ``home``.
 

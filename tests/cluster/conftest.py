@@ -34,8 +34,6 @@ RUN_TIMEOUT_S = 900
 # A task whose worker died is failed (then retried) after this many seconds
 # without a heartbeat (Airflow's default: 300).
 HEARTBEAT_TIMEOUT_S = 30
-# Not passed on: the test session's own Airflow and eodag settings.
-_PRIVATE = ("AIRFLOW_", "EODAG_", "S1OPS_CONFIG", "S1OPS_TEST_", "S1OPS_CLUSTER", "PYTHONPATH")
 
 
 def runtime() -> Any:
@@ -71,13 +69,6 @@ def marked_processes(cluster_dir: Path) -> list[int]:
             except OSError:
                 continue
     return found
-
-
-def _free_ports(rt: Any, count: int) -> list[str]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        ports.add(rt.free_port())
-    return [str(port) for port in sorted(ports)]
 
 
 @dataclass
@@ -156,21 +147,10 @@ def cluster(cluster_services: None, demo_site) -> Iterator[Cluster]:
     # PostgreSQL runs as the postgres user when we are root: its folder must be reachable.
     folder = Path(tempfile.mkdtemp(prefix="s1ops-cluster-"))
     folder.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE)}
-    env.update(
-        {
-            "S1OPS_CLUSTER_DIR": str(folder),
-            "S1OPS_CLUSTER_WORKERS": str(WORKERS),
-            **dict(
-                zip(
-                    ("S1OPS_CLUSTER_PG_PORT", "S1OPS_CLUSTER_REDIS_PORT", "S1OPS_CLUSTER_API_PORT"),
-                    _free_ports(rt, 3),
-                    strict=True,
-                )
-            ),
-            "LC_NUMERIC": "C",
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT_S),
-        }
+    env = rt.cluster_env(
+        folder,
+        WORKERS,
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT_S),
     )
     started = time.monotonic()
     cluster = None
