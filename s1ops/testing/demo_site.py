@@ -51,8 +51,10 @@ DEMO_RESOLUTION_M = 40
 DEMO_POKE_INTERVAL_S = 10
 # Polls the OFFLINE product answers "staging" after its order. Every catalogue
 # search that lists it counts as a poll too (the plans of the other tiles and
-# days): with too few, it can come online before any fetch has deferred.
+# days), so polls alone can bring it online before any fetch has deferred:
+# it also stays staging for a time, long enough for the triggerer to poll it.
 DEMO_OFFLINE_POLLS = 8
+DEMO_STAGING_S = 3 * DEMO_POKE_INTERVAL_S
 # The comment at the top of the demo's request file.
 DEMO_REQUEST_HEADER = (
     "The s1ops demo: synthetic products from the local STAC server (see `make demo`).\n"
@@ -109,7 +111,11 @@ def demo_products(offline_polls: int = DEMO_OFFLINE_POLLS) -> tuple[DemoProduct,
 
 def _failures(products: dict[str, DemoProduct]) -> dict[str, dict[str, object]]:
     return {
-        product_id: {"offline_polls": p.offline_polls, "order_required": True}
+        product_id: {
+            "offline_polls": p.offline_polls,
+            "order_required": True,
+            "staging_s": DEMO_STAGING_S,
+        }
         for product_id, p in products.items()
         if p.offline_polls
     }

@@ -14,6 +14,7 @@ and a download attempt.
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from dataclasses import dataclass, fields
 from io import BytesIO
@@ -35,7 +36,9 @@ class FailureMode:
     ``offline_polls``: without ``order_required``, the product is offline for
     its first N polls, then online. With ``order_required``, it is offline
     until an order is posted, then staging for the N polls after the order,
-    then online.
+    then online. ``staging_s`` keeps an ordered product staging for at least
+    that many seconds as well: polls from unrelated searches then cannot bring
+    it online before the one who ordered it has started waiting.
 
     Download failures (``http_status``, ``truncate_bytes``, ``not_a_zip``,
     ``corrupt_member``) hit every download attempt of an online product, or
@@ -48,6 +51,7 @@ class FailureMode:
 
     offline_polls: int = 0
     order_required: bool = False
+    staging_s: float = 0.0
     http_status: int | None = None  # e.g. 401, 403, 429, 500
     truncate_bytes: int | None = None
     send_length: bool = True
@@ -59,6 +63,8 @@ class FailureMode:
     def __post_init__(self) -> None:
         if self.offline_polls < 0:
             raise ValueError(f"offline_polls={self.offline_polls}: must be >= 0")
+        if self.staging_s < 0:
+            raise ValueError(f"staging_s={self.staging_s}: must be >= 0")
         if self.http_status is not None and not 400 <= self.http_status <= 599:
             raise ValueError(f"http_status={self.http_status}: must be an HTTP error, 400..599")
         if self.truncate_bytes is not None and self.truncate_bytes < 0:
@@ -122,6 +128,7 @@ class ProductState:
         self.mode = mode or FailureMode()
         self.polls = 0
         self.ordered = False
+        self.ordered_at = 0.0  # time.monotonic() of the first order
         self.polls_since_order = 0
         self.downloads = 0
         self.orders = 0
@@ -138,7 +145,10 @@ class ProductState:
         if mode.order_required:
             if not self.ordered:
                 return "offline"
-            return "staging" if self.polls_since_order <= mode.offline_polls else "online"
+            staging = self.polls_since_order <= mode.offline_polls or (
+                time.monotonic() - self.ordered_at < mode.staging_s
+            )
+            return "staging" if staging else "online"
         return "offline" if self.polls <= mode.offline_polls else "online"
 
     def poll(self) -> str:
@@ -151,7 +161,8 @@ class ProductState:
     def order(self) -> str:
         """Record an order (idempotent once placed); returns the storage state."""
         self.orders += 1
-        self.ordered = True
+        if not self.ordered:
+            self.ordered, self.ordered_at = True, time.monotonic()
         return self.storage()
 
     def download(self, zip_path: Path) -> Reply:

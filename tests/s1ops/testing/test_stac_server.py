@@ -26,7 +26,7 @@ from s1ops.testing.eodag_provider import (
     eodag_env,
     write_provider_config,
 )
-from s1ops.testing.stac_failures import FailureMode, load_failures
+from s1ops.testing.stac_failures import FailureMode, ProductState, load_failures
 from s1ops.testing.stac_server import serve_catalogue
 from tests.s1ops.safe_builder import P1_COORDS, P2_COORDS, SafeSpec, build_safe_zip
 from tests.s1ops.safe_builder import P1_ID as P1
@@ -201,6 +201,17 @@ def test_order_then_staging_then_online(server):
     assert zipfile.is_zipfile(io.BytesIO(response.content))
     stats = server.stats()
     assert (stats.orders_by_product[P2], stats.downloads_by_product[P2]) == (1, 2)
+
+
+def test_an_ordered_product_stays_staging_for_its_time_whatever_the_polls():
+    state = ProductState(FailureMode(order_required=True, offline_polls=1, staging_s=0.5))
+    assert state.poll() == "offline"
+    assert state.order() == "staging"
+    assert [state.poll() for _ in range(5)] == ["staging"] * 5
+    time.sleep(0.6)
+    assert state.order() == "online"  # a second order does not restart the time
+    with pytest.raises(ValueError, match="staging_s=-1"):
+        FailureMode(staging_s=-1)
 
 
 def test_failures_file(tmp_path):
