@@ -14,7 +14,7 @@ import random
 import sys
 import time
 
-from s1ops import grid
+from s1ops import grid, grid_footprints
 from s1ops.cli import main as cli_main
 
 
@@ -23,9 +23,9 @@ def _library(ids: list[str]) -> None:
     t0 = time.perf_counter()
     tiles = [grid.parse_tile_id(i) for i in ids]
     t1 = time.perf_counter()
-    footprints = grid.footprints_lonlat(tiles)
+    footprints = grid_footprints.footprints_lonlat(tiles)
     t2 = time.perf_counter()
-    records = grid.tile_dicts(tiles)
+    records = grid_footprints.tile_dicts(tiles)
     t3 = time.perf_counter()
     warm = [grid.parse_tile_id(i) for i in ids]
     t4 = time.perf_counter()

@@ -10,7 +10,8 @@ import sys
 def _tile_info(args: argparse.Namespace) -> int:
     # Imported here: numpy, shapely and pyproj would slow down every other subcommand.
     from s1ops.errors import TileIdError
-    from s1ops.grid import parse_tile_id, tile_dicts
+    from s1ops.grid import parse_tile_id
+    from s1ops.grid_footprints import tile_dicts
 
     tile_ids = args.tile_ids or sys.stdin.read().split()
     if not tile_ids:

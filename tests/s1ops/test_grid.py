@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,14 +16,9 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from s1ops.cli import main
 from s1ops.errors import TileIdError
-from s1ops.grid import (
-    TILE_SIZE_M,
-    S2Tile,
-    enumerate_tile_ids,
-    footprints_lonlat,
-    parse_tile_id,
-    tile_dicts,
-)
+from s1ops.grid import TILE_SIZE_M, S2Tile, enumerate_tile_ids, parse_tile_id
+from s1ops.grid_footprints import footprints_lonlat, tile_dicts
+from s1ops.grid_squares import TABLE_MODULE, derive_table, render_table
 
 SAMPLE_CSV = Path(__file__).parents[1] / "data" / "s2_tiles_sample.csv"
 # ESA's lower-right corners come rounded to the centimetre (one is 609779.99 for
@@ -117,6 +113,40 @@ def test_norway_exception_widens_zone_32v() -> None:
     assert (parse_tile_id("32VKN").ulx, parse_tile_id("32VKN").uly) == (199980.0, 6800040.0)
 
 
+@pytest.mark.parametrize(
+    ("tile_id", "ul"),
+    [
+        # In ESA's grid though MGRS's 31V stops at 3 E: ESA keeps 31V at full width.
+        ("31VEC", (499980.0, 6300000.0)),
+        ("31VED", (499980.0, 6400020.0)),
+        ("31VFL", (600000.0, 7100040.0)),
+        # Named after band W, they meet their zone only in its widened X part.
+        ("31WGV", (699960.0, 8000040.0)),
+        ("33WYV", (699960.0, 8000040.0)),
+        ("35WQV", (699960.0, 8000040.0)),
+    ],
+)
+def test_tiles_of_the_norway_and_svalbard_exceptions(tile_id: str, ul: tuple[float, float]) -> None:
+    tile = parse_tile_id(tile_id)
+    assert (tile.epsg, tile.ulx, tile.uly) == (32600 + int(tile_id[:2]), *ul)
+    assert tile_id in enumerate_tile_ids()
+
+
+def test_the_saved_square_table_is_what_the_geometry_gives() -> None:
+    # If this fails after a change of rule: python -m s1ops.grid_squares
+    assert TABLE_MODULE.read_text() == render_table(derive_table())
+
+
+def test_decoding_ids_needs_no_geometry_library() -> None:
+    code = (
+        "import sys; from s1ops.grid import parse_tile_id, enumerate_tile_ids; "
+        "parse_tile_id('33NWB'); enumerate_tile_ids(); "
+        "print(sorted({'numpy', 'shapely', 'pyproj'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_square_across_a_band_boundary_has_the_same_geometry_under_both_bands() -> None:
     # ESA names it 50TMK (most of it lies north of 40 N); MGRS allows 50SMK too.
     assert parse_tile_id("50SMK").bounds == parse_tile_id("50TMK").bounds
@@ -146,7 +176,8 @@ def test_square_across_a_band_boundary_has_the_same_geometry_under_both_bands() 
         ("01CEG", "row letter 'G' is impossible in band C"),  # south of ESA's last C row
         ("32XNN", "grid zone 32X does not exist"),  # MGRS Svalbard exception
         ("34XEJ", "grid zone 34X does not exist"),
-        ("31VEJ", "lies outside grid zone 31V"),  # 31V spans 0-3 E only
+        ("31VGJ", "column 'G' lies outside grid zone 31V"),
+        ("31WHV", "column 'H' lies outside grid zone 31W"),
     ],
 )
 def test_impossible_ids_are_errors(tile_id: str, reason: str) -> None:
