@@ -11,7 +11,9 @@
 # workers, each its own process with its own --celery-hostname, --concurrency and
 # --queues from the request file's [Airflow] celery_concurrency / celery_queues.
 # The database is migrated, the pools created, and the UI's login printed.
-# Idempotent: what runs already is left running. `stop` stops what `start`
+# Each Airflow component and worker runs under scripts/supervise.sh, which starts
+# it again when it exits (a crash, a database outage, a kill), as systemd's
+# Restart=always would. Idempotent: what runs already is left running. `stop` stops what `start`
 # started (pid files under the cluster folder, and every process carrying
 # S1OPS_CLUSTER=<folder> in its environment: OTB children leave the groups).
 #
@@ -116,13 +118,28 @@ start_redis() {
   die "Redis did not answer; see $logs/redis.log"
 }
 
-# start_airflow NAME COMMAND...: in a session of its own (stop kills the group).
+started_now=()  # the components this `start` started (not those already running)
+
+# start_airflow NAME COMMAND...: in a session of its own (stop kills the group),
+# started again whenever it exits (scripts/supervise.sh, a service manager's job).
+# NAME.pid holds the supervisor's pid, NAME.main.pid the component's.
 start_airflow() {
   local name=$1
   shift
   if alive "$name"; then return; fi
-  setsid "$@" >>"$logs/$name.log" 2>&1 </dev/null &
+  started_now+=("$name")
+  # Where this start's part of the log begins (see crashed).
+  stat -c %s "$logs/$name.log" >"$run/$name.log-offset" 2>/dev/null || echo 0 >"$run/$name.log-offset"
+  setsid bash "$repo/scripts/supervise.sh" "$name" "$run/$name.main.pid" "$@" \
+    >>"$logs/$name.log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
+}
+
+# crashed NAME: whether the component exited since this start (its supervisor said so).
+crashed() {
+  local offset
+  offset=$(cat "$run/$1.log-offset" 2>/dev/null || echo 0)
+  tail -c "+$((offset + 1))" "$logs/$1.log" 2>/dev/null | grep -q "\] $1: exited with status"
 }
 
 wait_healthy() {
@@ -130,6 +147,9 @@ wait_healthy() {
   while ((SECONDS < deadline)); do
     for name in "${COMPONENTS[@]}" $(seq -f 'worker%g' 1 "$workers"); do
       alive "$name" || die "$name exited; see $logs/$name.log"
+    done
+    for name in "${started_now[@]}"; do
+      crashed "$name" && die "$name exited while starting; see $logs/$name.log"
     done
     answer=$(curl -sf "$url/api/v2/monitor/health" 2>/dev/null || true)
     if [[ -n $answer ]] && "$py" -c '
@@ -285,7 +305,8 @@ cmd_status() {
   fi
   for name in "${COMPONENTS[@]}" $(seq -f 'worker%g' 1 "$workers"); do
     if alive "$name"; then
-      printf '%-14s running (pid %s)\n' "$name" "$(cat "$run/$name.pid")"
+      printf '%-14s running (pid %s, supervised by %s)\n' "$name" \
+        "$(cat "$run/$name.main.pid" 2>/dev/null || echo 'none: restarting')" "$(cat "$run/$name.pid")"
     else
       printf '%-14s stopped\n' "$name"; ok=1
     fi

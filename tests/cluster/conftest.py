@@ -95,7 +95,19 @@ class Cluster:
         )
 
     def pid(self, name: str) -> int:
+        """The pid of the component's supervisor (scripts/supervise.sh)."""
         return int((self.dir / "run" / f"{name}.pid").read_text())
+
+    def main_pid(self, name: str, timeout: float = 0.0) -> int | None:
+        """The pid of the component itself; None while its supervisor restarts it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return int((self.dir / "run" / f"{name}.main.pid").read_text())
+            except (FileNotFoundError, ValueError):
+                if time.monotonic() >= deadline:
+                    return None
+                time.sleep(0.5)
 
     def alive(self) -> None:
         """Fail the test with the log's tail when a component died."""
