@@ -1,7 +1,7 @@
 """Which keys of an S1Tiling request file s1ops reads, and what it says about the others.
 
 S1Tiling files in the wild carry keys from several S1Tiling versions and
-scenarios s1ops does not run (LIA/IA maps, gamma-area RTC, speckle filtering).
+scenarios s1ops does not run (LIA/IA maps, gamma-area RTC).
 They must still load: each key or section s1ops ignores gets one warning that
 says why, and a key nobody knows gets one warning (with the closest known key,
 to catch typos). Nothing here is an error.
@@ -50,6 +50,9 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "ram_per_process",
             "nb_otb_threads",
         }
+    ),
+    "Filtering": frozenset(
+        {"filter", "window_radius", "deramp", "nblooks", "keep_non_filtered_products"}
     ),
     "Quicklook": frozenset({"generate_quicklook", "format", "width_px", "db_min", "db_max"}),
     "Airflow": frozenset(
@@ -105,6 +108,10 @@ IGNORED_KEYS: dict[tuple[str, str], str] = {
     ("DataSource", "nb_parallel_downloads"): "parallel downloads are [Airflow] download_pool_slots",
     ("DataSource", "nb_parallel_processes"): "parallel downloads are [Airflow] download_pool_slots",
     ("Processing", "mode"): "logging is set by Airflow or by `s1ops -v`",
+    ("Filtering", "filtering_activated"): (
+        "an older S1Tiling's switch: [Filtering] filter decides (none: no filtering)"
+    ),
+    ("Filtering", "reset_outcore"): "multitemporal filtering, which S1Tiling removed",
     ("Processing", "tiles_shapefile"): "s1ops computes the Sentinel-2 grid itself",
     ("Processing", "tile_to_product_overlap_ratio"): (
         "S1Tiling only reads it from [DataSource], as a percentage; ignored here too"
@@ -140,9 +147,7 @@ IGNORED_PREFIXES: dict[tuple[str, str], str] = {
     ("Processing", "disable_streaming."): _RTC_LIA,
 }
 
-IGNORED_SECTIONS: dict[str, str] = {
-    "Filtering": "speckle filtering is not done by s1ops",
-}
+IGNORED_SECTIONS: dict[str, str] = {}
 
 
 def _ignored_reason(section: str, key: str) -> str | None:

@@ -76,6 +76,11 @@ RANGES: dict[tuple[str, str], Range] = {
     # Backscatter in dB: -100 dB is far below any sensor's noise floor.
     ("Quicklook", "db_min"): Range(-100, 100, unit="dB"),
     ("Quicklook", "db_max"): Range(-100, 100, unit="dB"),
+    # Despeckle's window: radius 1 is 3 x 3; 100 (201 x 201) is past any speckle filter.
+    ("Filtering", "window_radius"): Range(1, 100, integer=True, unit="px"),
+    # Equivalent number of looks (Lee, GammaMAP, Kuan) and Frost's damping factor.
+    ("Filtering", "nblooks"): Range(0, 1000, low_open=True),
+    ("Filtering", "deramp"): Range(0, 1000, low_open=True),
     ("Airflow", "otb_pool_slots"): Range(1, 100_000, integer=True),
     ("Airflow", "download_pool_slots"): Range(1, 100_000, integer=True),
     ("Airflow", "lookback_days"): Range(0, 366, integer=True, unit="days"),

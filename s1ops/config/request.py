@@ -1,7 +1,7 @@
 """S1Tiling request files (``S1Processor.cfg``), read unchanged into one frozen object.
 
-Sections ``[Paths]``, ``[DataSource]``, ``[Mask]``, ``[Processing]`` and
-``[Metadata]`` keep S1Tiling's keys and meaning; ``[Quicklook]`` and
+Sections ``[Paths]``, ``[DataSource]``, ``[Mask]``, ``[Processing]``,
+``[Filtering]`` and ``[Metadata]`` keep S1Tiling's keys and meaning; ``[Quicklook]`` and
 ``[Airflow]`` are s1ops's own and fully defaulted. ``config/S1Processor.example.cfg``
 documents every key. Keys s1ops does not use are accepted with one warning
 each (see ``s1ops.config.keys``); every invalid value raises ``ConfigError`` naming
@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from s1ops.config.airflow_section import AirflowConfig, read_airflow
+from s1ops.config.filtering import FilteringConfig, read_filtering
 from s1ops.config.keys import SECTIONS, check_keys
 from s1ops.config.reader import RequestDocument, SectionReader, split_list
 from s1ops.errors import ConfigError, ConfigFileError, TileIdError
@@ -125,6 +126,7 @@ class S1Config:
     quicklook: QuicklookConfig
     metadata: tuple[tuple[str, str], ...]  # [Metadata]: extra GeoTIFF tags, in file order
     airflow: AirflowConfig
+    filtering: FilteringConfig | None = None  # [Filtering]; None: no speckle filter
 
 
 def _tile_id(reader: SectionReader, key: str, value: str) -> str:
@@ -322,11 +324,12 @@ def _build(
             _ALL,
             "a tile list: with download = True, tiles and roi_by_tiles cannot both be ALL",
         )
+    mask = MaskConfig(SectionReader(document, "Mask").flag("generate_border_mask", False))
     return S1Config(
         source=source,
         paths=_read_paths(SectionReader(document, "Paths")),
         data_source=data_source,
-        mask=MaskConfig(SectionReader(document, "Mask").flag("generate_border_mask", False)),
+        mask=mask,
         processing=processing,
         quicklook=_read_quicklook(SectionReader(document, "Quicklook")),
         metadata=tuple(document.raw_items("Metadata").items()),
@@ -334,6 +337,9 @@ def _build(
             SectionReader(document, "Airflow"),
             first_date=data_source.first_date,
             otb_slots=processing.nb_parallel_processes,
+        ),
+        filtering=read_filtering(
+            SectionReader(document, "Filtering"), generate_border_mask=mask.generate_border_mask
         ),
     )
 
@@ -397,6 +403,19 @@ def config_summary(cfg: S1Config) -> str:
         f"S1 products   {paths.s1_images} (download: {'yes' if ds.download else 'no'})",
         f"DEM           {paths.dem_dir} (geoid: {paths.geoid_file or 'none'})",
         f"border masks  {'yes' if cfg.mask.generate_border_mask else 'no'}",
+        f"filtering     {_filtering_summary(cfg.filtering)}",
         f"airflow       runner {cfg.airflow.runner}, schedule '{cfg.airflow.schedule}'",
     ]
     return "\n".join(lines)
+
+
+def _filtering_summary(filtering: FilteringConfig | None) -> str:
+    if filtering is None:
+        return "none"
+    looks = (
+        f"deramp {filtering.deramp:g}"
+        if filtering.method == "frost"
+        else f"{filtering.nblooks:g} looks"
+    )
+    kept = "kept" if filtering.keep_non_filtered_products else "not kept"
+    return f"{filtering.method}, radius {filtering.window_radius}, {looks} (unfiltered {kept})"

@@ -3,9 +3,11 @@
 One definition for planning (a job is ``done``, ``s1ops.planning.tile``) and
 for ``process_job`` (a job is ``skipped``; a rerun makes what is missing): the
 image, its border mask when masks are asked for, its quicklook when quicklooks
-are. A file under its final name is complete: nothing is published before it
-is proven so (``s1ops.outputs.publish``), so a kill or a full disk between two
-outputs leaves a job that is not done.
+are, its speckle-filtered copy when a filter is; with
+``keep_non_filtered_products = False`` the filtered copy replaces the image
+(and the quicklook pictures it). A file under its final name is complete:
+nothing is published before it is proven so (``s1ops.outputs.publish``), so a
+kill or a full disk between two outputs leaves a job that is not done.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from s1ops.config.filtering import FilteringConfig
+from s1ops.outputs.filtered import filtered_path
 from s1ops.outputs.names import mask_file_name
 from s1ops.outputs.quicklook import QuicklookSpec, quicklook_path
 
@@ -25,11 +29,14 @@ def _is_file(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class JobOutputs:
-    """The files one tile job publishes: its image, and its mask and quicklook if asked for."""
+    """The files one tile job publishes: its image, and its mask, quicklook and filtered
+    copy if asked for. ``image`` names the job even when it is not kept."""
 
     image: Path
     mask: Path | None = None
     quicklook: Path | None = None
+    filtered: Path | None = None
+    keep_image: bool = True  # False: only the filtered copy is published
 
     @classmethod
     def of(
@@ -38,19 +45,33 @@ class JobOutputs:
         *,
         with_mask: bool,
         quicklook: QuicklookSpec | None,
+        filtering: FilteringConfig | None = None,
     ) -> JobOutputs:
         """The outputs of the job whose image is ``image``, named as S1Tiling names them."""
         path = Path(image)
+        filtered = None if filtering is None else filtered_path(path)
+        keep = filtering is None or filtering.keep_non_filtered_products
+        shown = filtered if filtered is not None and not keep else path
         return cls(
             image=path,
-            mask=path.with_name(mask_file_name(path.name)) if with_mask else None,
-            quicklook=quicklook_path(path, quicklook) if quicklook is not None else None,
+            mask=path.with_name(mask_file_name(path.name)) if with_mask and keep else None,
+            quicklook=quicklook_path(shown, quicklook) if quicklook is not None else None,
+            filtered=filtered,
+            keep_image=keep,
         )
 
     @property
+    def primary(self) -> Path:
+        """The file the chain writes: the image, or its filtered copy when it is not kept."""
+        return self.image if self.keep_image or self.filtered is None else self.filtered
+
+    @property
     def files(self) -> tuple[Path, ...]:
-        """Every requested file: the image first, then the mask and the quicklook."""
-        return tuple(p for p in (self.image, self.mask, self.quicklook) if p is not None)
+        """Every requested file: the published image first, then the mask, the quicklook and
+        the filtered copy."""
+        kept = (self.image,) if self.keep_image else ()
+        extra = (self.mask, self.quicklook, self.filtered)
+        return (*kept, *(p for p in extra if p is not None))
 
     def missing(self, exists: Callable[[Path], bool] = _is_file) -> tuple[Path, ...]:
         """The requested files not published; ``exists`` tells (default: on disk now)."""

@@ -407,22 +407,26 @@ def _empty_jobs(plan: PlanResult | None, results: Iterable[JobResult]) -> dict[s
 
 
 def run_outputs(tile_id: str, plan: PlanResult | None, results: Iterable[JobResult]) -> RunOutputs:
-    """The images and masks of ``plan``'s jobs that exist (including a done job's output
-    found under another name), those ``results`` made (not skipped, not empty), and the
-    plan's jobs found empty (published nothing: no valid pixel)."""
+    """The images, masks and filtered images of ``plan``'s jobs that exist (including a
+    done job's output found under another name), those ``results`` made (not skipped, not
+    empty), and the plan's jobs found empty (published nothing: no valid pixel)."""
+    from s1ops.outputs.filtered import filtered_path
+
     results = list(results)
     new = [
         path
         for result in results
         if not result.skipped and not result.empty
-        for path in (result.output, result.mask)
-        if path
+        for path in (result.output, result.mask, str(filtered_path(result.output)))
+        # An image not kept (only its filtered copy is) is not on disk.
+        if path and Path(path).exists()
     ]
     found: set[str] = set()
     for job in plan.jobs if plan is not None else ():
         existing = job.existing_output and str(Path(job.output_path).parent / job.existing_output)
         for path in (job.output_path, job.mask_path, existing):
-            if path and Path(path).exists():
-                found.add(str(path))
+            for candidate in (path, path and str(filtered_path(path))):
+                if candidate and Path(candidate).exists():
+                    found.add(str(candidate))
     empty = tuple(_empty_jobs(plan, results).items())
     return RunOutputs(tile_id, tuple(sorted(found)), tuple(sorted(new)), empty)

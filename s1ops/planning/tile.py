@@ -36,9 +36,11 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
+from s1ops.config.filtering import FilteringConfig
 from s1ops.errors import ConfigError
 from s1ops.grid import S2Tile
 from s1ops.outputs.empty import empty_record_name, read_empty_record
+from s1ops.outputs.filtered import FILTERED_DIR
 from s1ops.outputs.names import OutputName, output_name_for
 from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
 from s1ops.outputs.requested import JobOutputs
@@ -144,11 +146,13 @@ def merge_records(*sources: Iterable[ProductRecord]) -> list[ProductRecord]:
 
 
 def existing_outputs(output_dir: str | Path, tile_id: str) -> frozenset[str]:
-    """Names of the files in ``{output_dir}/{tile_id}`` (empty when it does not exist)."""
-    folder = Path(output_dir) / tile_id
-    if not folder.is_dir():
-        return frozenset()
-    return frozenset(p.name for p in folder.iterdir() if p.is_file())
+    """Names of the files in ``{output_dir}/{tile_id}`` and in its filtered folder
+    ``{output_dir}/filtered/{tile_id}`` (their names differ: ``_filtered.tif``)."""
+    names: set[str] = set()
+    for folder in (Path(output_dir) / tile_id, Path(output_dir) / FILTERED_DIR / tile_id):
+        if folder.is_dir():
+            names.update(p.name for p in folder.iterdir() if p.is_file())
+    return frozenset(names)
 
 
 @dataclass
@@ -241,6 +245,7 @@ class _Context:
     coverage: _Coverage
     quicklook: QuicklookSpec | None = None
     min_valid_fraction: float = 0.0
+    filtering: FilteringConfig | None = None
 
 
 def job_paths(
@@ -262,7 +267,12 @@ def _find_existing(ctx: _Context, name: OutputName, records: list[ProductRecord]
     tile_dir = ctx.output_dir / name.tile_id
     for image, _mask in name.variants(starts):
         # Done: every output the request asks for is there (JobOutputs says which).
-        outputs = JobOutputs.of(tile_dir / image, with_mask=ctx.with_mask, quicklook=ctx.quicklook)
+        outputs = JobOutputs.of(
+            tile_dir / image,
+            with_mask=ctx.with_mask,
+            quicklook=ctx.quicklook,
+            filtering=ctx.filtering,
+        )
         if outputs.done(lambda path: path.name in ctx.existing):
             return image
     return None
@@ -353,6 +363,7 @@ def plan_tile(
     with_mask: bool = False,
     quicklook: QuicklookSpec | None = None,
     min_valid_fraction: float = 0.0,
+    filtering: FilteringConfig | None = None,
 ) -> PlanResult:
     """Plan the outputs of ``tile`` from ``products`` under ``filters``.
 
@@ -360,7 +371,8 @@ def plan_tile(
     (see ``existing_outputs``): a job is done when its ``txxxxxx`` output is
     there, or for a single product its ``t{hhmmss}`` one, with every other
     output asked for: the border mask when ``with_mask``, the quicklook when
-    ``quicklook`` (``JobOutputs``, the definition ``process`` uses too); a
+    ``quicklook``, the filtered copy when ``filtering`` (``JobOutputs``, the
+    definition ``process`` uses too); a
     pair's slice made alone is not the pair. A job
     with a product known but not available now (offline, ordered, or of
     unknown availability) is ``waiting``: never planned as a partial output.
@@ -379,6 +391,7 @@ def plan_tile(
         _Coverage(tile),
         quicklook=quicklook,
         min_valid_fraction=min_valid_fraction,
+        filtering=filtering,
     )
     jobs: list[TileJob] = []
     dropped: list[DroppedGroup] = []
@@ -429,4 +442,5 @@ def plan_from_config(
         with_mask=cfg.mask.generate_border_mask,
         quicklook=requested_quicklook(cfg),
         min_valid_fraction=cfg.airflow.min_valid_fraction,
+        filtering=cfg.filtering,
     )

@@ -2,15 +2,16 @@
 
 The products' measurement images and border thresholds, the tile and the
 settings in, one :class:`~s1ops.processing.otb.chain.Chain` out: calibrate ->
-(low-signal fix) -> cut margins -> orthorectify (-> merge). Nothing is read or
-written here; ``s1ops.processing.job`` does the I/O around it.
+(low-signal fix) -> cut margins -> orthorectify (-> merge) (-> despeckle).
+Nothing is read or written here; ``s1ops.processing.job`` does the I/O around it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from s1ops.config.filtering import FilteringConfig
 from s1ops.grid import S2Tile
 from s1ops.processing.otb import steps
 from s1ops.processing.otb.chain import Chain, Output, Step
@@ -100,6 +101,28 @@ def group_chain(
     return Chain(
         tuple(chain_steps),
         (Output(len(chain_steps) - 1, output_path),),
+        ram_mb=settings.ram_mb,
+        threads=settings.threads,
+    )
+
+
+def with_despeckle(chain: Chain, filtering: FilteringConfig, output_path: str) -> Chain:
+    """``chain`` with its image despeckled in memory and written as ``output_path`` only
+    (the unfiltered image is not kept)."""
+    (image,) = chain.outputs
+    step = steps.despeckle(image.step, filtering.otb_params)
+    output = replace(image, step=len(chain.steps), path=output_path)
+    return replace(chain, steps=(*chain.steps, step), outputs=(output,))
+
+
+def despeckle_chain(
+    image_path: str, filtering: FilteringConfig, settings: ProcessSettings, *, output_path: str
+) -> Chain:
+    """Despeckle a published image into ``output_path``: S1Tiling's separate pass, which
+    reads the final product from disk."""
+    return Chain(
+        (steps.despeckle(image_path, filtering.otb_params),),
+        (Output(0, output_path),),
         ram_mb=settings.ram_mb,
         threads=settings.threads,
     )

@@ -34,6 +34,7 @@ from s1ops.outputs.empty import (
     read_empty_record,
     remove_empty_record,
 )
+from s1ops.outputs.filtered import filtered_tags
 from s1ops.outputs.mask import write_border_mask
 from s1ops.outputs.publish import is_complete
 from s1ops.outputs.quicklook import write_quicklook
@@ -41,7 +42,13 @@ from s1ops.outputs.requested import JobOutputs
 from s1ops.outputs.tags import TagInputs, output_tags
 from s1ops.planning.jobs import TileJob
 from s1ops.planning.runs import with_local_products
-from s1ops.processing.chains import ProductInput, group_chain, orthoready_steps
+from s1ops.processing.chains import (
+    ProductInput,
+    despeckle_chain,
+    group_chain,
+    orthoready_steps,
+    with_despeckle,
+)
 from s1ops.processing.dem import require_dem
 from s1ops.processing.dem_checks import check_geoid
 from s1ops.processing.emptiness import CheckingFinalizer, record_empty
@@ -297,6 +304,7 @@ def process_job(
         job.output_path,
         with_mask=settings.with_mask and job.mask_path is not None,
         quicklook=settings.quicklook,
+        filtering=settings.filtering,
     )
     # A file another tool left incomplete under a final name counts as missing.
     missing = outputs.files if force else outputs.missing(is_complete)
@@ -317,10 +325,11 @@ def process_job(
 
 
 def _make_image(
-    job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path
+    job: TileJob, settings: ProcessSettings, outputs: JobOutputs, *, dem_dir: str | Path
 ) -> tuple[list[ProductId], float | None]:
-    """Run the job's chain and publish its image; the ids of the products it was made of,
-    and the image's fraction of valid pixels (counted before it was published)."""
+    """Run the job's chain and publish its image (or only its filtered copy, when the
+    image is not kept); the ids of the products it was made of, and the published
+    image's fraction of valid pixels (counted before it was published)."""
     tile = parse_tile_id(job.tile_id)
     log_inputs(job.job_id, list(zip(job.product_ids, job.product_paths or (), strict=False)))
     with timed(job.job_id, "input reading and border probe"):
@@ -337,8 +346,12 @@ def _make_image(
         chain = group_chain(
             inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
         )
-        tags = {0: _tags(job, ids, settings, "BACKSCATTERING")}
-        check = CheckingFinalizer(tags, settings.min_valid_fraction)
+        tags = _tags(job, ids, settings, "BACKSCATTERING")
+        if not outputs.keep_image and settings.filtering is not None:
+            # S1Tiling chains Despeckle in memory when the unfiltered image is not kept.
+            chain = with_despeckle(chain, settings.filtering, str(outputs.primary))
+            tags = filtered_tags(tags, settings.filtering)
+        check = CheckingFinalizer({0: tags}, settings.min_valid_fraction)
         try:
             # Counted before the rename: an empty image never appears under its final name.
             run_chain(chain, finalize=check)
@@ -346,6 +359,19 @@ def _make_image(
             record = record_empty(job, inputs, empty.count, settings.min_valid_fraction)
             raise EmptyJob(record) from empty
     return ids, None if check.count is None else check.count.fraction
+
+
+def _make_filtered(
+    job: TileJob, settings: ProcessSettings, outputs: JobOutputs, ids: list[ProductId]
+) -> None:
+    """Despeckle the published image into its filtered copy (S1Tiling's separate pass)."""
+    if settings.filtering is None or outputs.filtered is None:
+        return
+    chain = despeckle_chain(
+        str(outputs.image), settings.filtering, settings, output_path=str(outputs.filtered)
+    )
+    tags = filtered_tags(_tags(job, ids, settings, "BACKSCATTERING"), settings.filtering)
+    run_with_tags(chain, {0: tags})
 
 
 def _produce(
@@ -362,18 +388,23 @@ def _produce(
     started = time.monotonic()
     written: list[Path] = []
     image_valid: float | None = None  # counted while the image was made
-    if outputs.image in missing:
+    if outputs.primary in missing:
         try:
-            ids, image_valid = _make_image(job, settings, dem_dir=dem_dir)
+            ids, image_valid = _make_image(job, settings, outputs, dem_dir=dem_dir)
         except EmptyJob as empty:  # nothing published: no image, so no mask nor quicklook
             seconds = time.monotonic() - started
             return replace(JobResult.of_empty(job, empty.record, skipped=False), seconds=seconds)
         remove_empty_record(outputs.image)  # a forced redo that published after all
-        written.append(outputs.image)
+        written.append(outputs.primary)
     else:
         ids = [ProductId.parse(p) for p in job.product_ids]
-    # The mask and the quicklook derive from the image: remade with it, else made if missing.
+    # The mask, the quicklook and the filtered copy derive from the image: remade with it,
+    # else made if missing.
     remade = bool(written)
+    if outputs.keep_image and outputs.filtered and (remade or outputs.filtered in missing):
+        with timed(job.job_id, "speckle filtering"):
+            _make_filtered(job, settings, outputs, ids)
+        written.append(outputs.filtered)
     if outputs.mask is not None and (remade or outputs.mask in missing):
         with timed(job.job_id, "border mask"):
             write_border_mask(outputs.image, outputs.mask, _tags(job, ids, settings, "MASK"))
@@ -381,13 +412,18 @@ def _produce(
     spec = settings.quicklook
     if spec is not None and outputs.quicklook and (remade or outputs.quicklook in missing):
         with timed(job.job_id, "quicklook"):
-            write_quicklook(outputs.image, spec)
+            write_quicklook(outputs.primary, spec)
         written.append(outputs.quicklook)
     seconds = time.monotonic() - started
     if log.isEnabledFor(logging.INFO):  # counting a mask's or quicklook's pixels reads it
-        kinds = {outputs.image: "image", outputs.mask: "mask", outputs.quicklook: "quicklook"}
+        kinds = {
+            outputs.image: "image",
+            outputs.mask: "mask",
+            outputs.quicklook: "quicklook",
+            outputs.filtered: "filtered image",
+        }
         for path in written:
-            known = image_valid if path == outputs.image else None
+            known = image_valid if path == outputs.primary else None
             log_output(job.job_id, kinds.get(path, "file"), path, known)
     log.info("job %s published %s in %.1f s", job.job_id, [p.name for p in written], seconds)
     return JobResult(

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from s1ops.cache import orthoready
+from s1ops.config.filtering import FilteringConfig
 from s1ops.config.request import S1Config
 from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
 
@@ -38,6 +39,7 @@ class ProcessSettings:
     s1_images: str | None = None
     # [Airflow] min_valid_fraction: an image at or below it is empty, not published.
     min_valid_fraction: float = 0.0
+    filtering: FilteringConfig | None = None  # [Filtering]: None, no speckle filter
 
 
 def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
@@ -64,4 +66,5 @@ def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> 
         work_dir=str(cfg.paths.tmp),
         s1_images=str(cfg.paths.s1_images),
         min_valid_fraction=cfg.airflow.min_valid_fraction,
+        filtering=cfg.filtering,
     )

@@ -41,6 +41,7 @@ class Sections(TypedDict, total=False):
     data_source: Mapping[str, Value]
     mask: Mapping[str, Value]
     processing: Mapping[str, Value]
+    filtering: Mapping[str, Value]
     quicklook: Mapping[str, Value]
     metadata: Mapping[str, Value]
     airflow: Mapping[str, Value]
@@ -51,6 +52,7 @@ SECTION_NAMES = {
     "data_source": "DataSource",
     "mask": "Mask",
     "processing": "Processing",
+    "filtering": "Filtering",
     "quicklook": "Quicklook",
     "metadata": "Metadata",
     "airflow": "Airflow",
@@ -116,8 +118,8 @@ def request_sections(
 ) -> dict[str, dict[str, Value]]:
     """The request's sections and keys: the defaults, ``tiles``, then ``sections`` over them.
 
-    Sections come in the order ``s1ops.config`` lists them; [Mask], [Quicklook],
-    [Metadata] and [Airflow] only when given.
+    Sections come in the order ``s1ops.config`` lists them; [Mask], [Filtering],
+    [Quicklook], [Metadata] and [Airflow] only when given.
     """
     unknown = sorted(set(sections) - set(SECTION_NAMES))
     if unknown:

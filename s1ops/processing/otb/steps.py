@@ -6,10 +6,11 @@ nothing here touches OTB, so every parameter choice is unit-testable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from s1ops.processing.otb.chain import Source, Step
+from s1ops.processing.otb.chain import ParamValue, Source, Step
 from s1ops.vocabulary import CALIBRATIONS, MASK_RADIUS_PX
 
 INTERPOLATORS = ("nn", "linear", "bco")
@@ -159,3 +160,12 @@ def border_mask(source: Source, first_index: int) -> tuple[Step, Step]:
         "BandMath", params={"exp": "im1b1==0?0:1"}, inputs={"il": (source,)}, label="mask"
     )
     return binarize, binary_opening(first_index)
+
+
+def despeckle(source: Source, params: Mapping[str, ParamValue]) -> Step:
+    """OTB's Despeckle with a method's parameters (``FilteringConfig.otb_params``).
+
+    Nothing is said about no data, as in S1Tiling: the 0 pixels outside the
+    swath take part in the windows of their neighbours.
+    """
+    return Step("Despeckle", params=dict(params), inputs={"in": (source,)}, label="despeckle")

@@ -1,0 +1,51 @@
+"""Speckle-filtered products: where S1Tiling puts them, and the tags they carry.
+
+A filtered product is the final image passed through OTB's Despeckle, named
+``<image stem>_filtered.tif`` in ``{output}/filtered/{tile}`` (S1Tiling's
+``fname_fmt.filtered`` and ``dname_fmt.filtered`` defaults). It has no mask of
+its own: a border mask belongs to the unfiltered image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from s1ops.config.filtering import FilteringConfig
+
+FILTERED_DIR = "filtered"
+FILTERED_SUFFIX = "_filtered"
+
+
+def filtered_path(image: str | Path) -> Path:
+    """``{output}/{tile}/{name}.tif`` -> ``{output}/filtered/{tile}/{name}_filtered.tif``."""
+    path = Path(image)
+    tile_dir = path.parent
+    return tile_dir.parent / FILTERED_DIR / tile_dir.name / f"{path.stem}{FILTERED_SUFFIX}.tif"
+
+
+def is_filtered_name(name: str) -> bool:
+    """Whether a file name is a filtered product's."""
+    return name.endswith(f"{FILTERED_SUFFIX}.tif")
+
+
+def filtered_tags(image_tags: Mapping[str, str], filtering: FilteringConfig) -> dict[str, str]:
+    """The image's tags, with what S1Tiling adds when it despeckles.
+
+    Numbers are written as S1Tiling reads them: the radius as an integer, the
+    number of looks and the deramp factor as floats (``4.0``).
+    """
+    tags = dict(image_tags)
+    tags["FILTERED"] = "true"
+    tags["FILTERING_METHOD"] = filtering.method
+    tags["FILTERING_WINDOW_RADIUS"] = str(filtering.window_radius)
+    if filtering.method == "frost":
+        tags["FILTERING_DERAMP"] = str(float(filtering.deramp or 0.0))
+    else:
+        tags["FILTERING_NBLOOKS"] = str(float(filtering.nblooks or 0.0))
+    tags["IMAGE_TYPE"] = "BACKSCATTERING"
+    unit = tags.get("FLYING_UNIT_CODE", "")
+    tags["TIFFTAG_IMAGEDESCRIPTION"] = (
+        f"Orthorectified and despeckled Sentinel-{unit[1:].upper()} IW GRD S2 tile"
+    )
+    return tags

@@ -1,0 +1,200 @@
+"""Speckle filtering ([Filtering]) end to end on a synthetic product: where the filtered
+product goes, its tags, "done", and its pixels against OTB's own ``otbcli_Despeckle``.
+
+100 m output pixels keep each run to a few seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from s1ops.config.filtering import FilteringConfig
+from s1ops.config.request import load_config
+from s1ops.grid import parse_tile_id
+from s1ops.outputs.filtered import filtered_path
+from s1ops.outputs.geotiff import read_tags
+from s1ops.planning.jobs import TileJob
+from s1ops.planning.tile import existing_outputs, filters_from_config, plan_from_config
+from s1ops.processing.chains import despeckle_chain
+from s1ops.processing.job import JobResult, process_job
+from s1ops.processing.otb.pipelines import run_with_tags
+from s1ops.processing.settings import settings_from_config
+from s1ops.sentinel1.safe import read_safe
+from s1ops.testing.dem import make_flat_dem
+from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, write_request
+from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
+
+gdal.UseExceptions()
+START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
+RES_M = 100
+TILE = "32NNJ"
+LEE = {"filter": "lee", "window_radius": 2, "nblooks": 4}
+
+
+def read(path: str | Path) -> np.ndarray:
+    return gdal.Open(str(path)).ReadAsArray()
+
+
+def _site(root: Path, otb_data: Path, products: Path, **filtering: object) -> Path:
+    """A request over ``products`` (shared, read-only) with its own output folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    paths = RequestPaths.under(root, geoid_file=otb_data / GEOID_SUBPATH)
+    paths = RequestPaths(
+        paths.output, products / "s1", products / "dem", paths.tmp, paths.geoid_file
+    )
+    return write_request(
+        root / REQUEST_NAME,
+        paths,
+        tiles=(TILE,),
+        mask={"generate_border_mask": filtering.pop("masks", False)},
+        processing={
+            "output_spatial_resolution": RES_M,
+            "orthorectification_gridspacing": 4 * RES_M,
+        },
+        filtering=filtering,  # type: ignore[arg-type]
+        quicklook={"generate_quicklook": True},
+    )
+
+
+def _jobs(cfg_path: Path) -> list[TileJob]:
+    cfg = load_config(cfg_path)
+    plan = plan_from_config(cfg, parse_tile_id(TILE), filters_from_config(cfg.data_source))
+    return [j for j in plan.jobs if j.polarisation == "vv"]
+
+
+def _process(cfg_path: Path, job: TileJob, force: bool = False) -> JobResult:
+    cfg = load_config(cfg_path)
+    return process_job(job, settings_from_config(cfg), dem_dir=cfg.paths.dem_dir, force=force)
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
+    root = tmp_path_factory.mktemp("products")
+    spec = SynthSpec(start=START, ipf_version="003.10", margin_px=0, seed=3)
+    safe = make_product(spec, root / "s1")
+    make_flat_dem(read_safe(safe).footprint, root / "dem", arcsec=3)
+    return root
+
+
+@pytest.fixture(scope="module")
+def kept(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> tuple[Path, TileJob]:
+    """A lee-filtered run that keeps the unfiltered image, with masks: (request, its job)."""
+    cfg = _site(
+        tmp_path_factory.mktemp("kept"),
+        otb_data,
+        products,
+        **LEE,
+        keep_non_filtered_products=True,
+        masks=True,
+    )
+    (job,) = _jobs(cfg)
+    result = _process(cfg, job)
+    assert not result.skipped and not result.empty, result
+    return cfg, job
+
+
+def _otbcli_despeckle(image: Path, out: Path, params: dict[str, object]) -> np.ndarray:
+    argv = ["otbcli_Despeckle", "-in", str(image), "-out", str(out), "float"]
+    for key, value in params.items():
+        argv += [f"-{key}", str(value)]
+    subprocess.run(argv, check=True, capture_output=True, timeout=300)
+    return read(out)
+
+
+def test_the_filtered_product_is_where_s1tiling_puts_it_with_its_tags(kept) -> None:
+    cfg_path, job = kept
+    cfg = load_config(cfg_path)
+    image = Path(job.output_path)
+    filtered = cfg.paths.output / "filtered" / TILE / f"{image.stem}_filtered.tif"
+    assert filtered == filtered_path(image)
+    assert image.is_file() and filtered.is_file()
+    assert job.mask_path is not None and Path(job.mask_path).is_file()
+    tags, image_tags = read_tags(filtered), read_tags(image)
+    assert tags["FILTERED"] == "true"
+    assert tags["FILTERING_METHOD"] == "lee"
+    assert tags["FILTERING_WINDOW_RADIUS"] == "2"
+    assert tags["FILTERING_NBLOOKS"] == "4.0"
+    assert "FILTERING_DERAMP" not in tags
+    assert tags["IMAGE_TYPE"] == "BACKSCATTERING"
+    assert tags["TIFFTAG_IMAGEDESCRIPTION"].startswith("Orthorectified and despeckled Sentinel-1")
+    for key in ("INPUT_S1_IMAGES", "S2_TILE_CORRESPONDING_CODE", "POLARIZATION", "CALIBRATION"):
+        assert tags[key] == image_tags[key], key
+    # No mask of its own: a mask belongs to the unfiltered image.
+    assert sorted(p.name for p in filtered.parent.iterdir()) == [filtered.name]
+
+
+def test_the_filtered_pixels_are_otbs_despeckle_of_the_image(kept, tmp_path: Path) -> None:
+    _, job = kept
+    image = Path(job.output_path)
+    theirs = _otbcli_despeckle(
+        image, tmp_path / "otb.tif", {"filter": "lee", "filter.lee.rad": 2, "filter.lee.nblooks": 4}
+    )
+    ours = read(filtered_path(image))
+    assert ours.dtype == np.float32 and np.count_nonzero(ours) > 0
+    assert not np.array_equal(ours, read(image))  # it did filter
+    np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    "filtering",
+    [
+        FilteringConfig("frost", 1, deramp=0.1),
+        FilteringConfig("gammamap", 2, nblooks=3.0),
+        FilteringConfig("kuan", 1, nblooks=1.0),
+    ],
+    ids=lambda f: f.method,
+)
+def test_every_filter_equals_otbcli_despeckle(kept, filtering, tmp_path: Path) -> None:
+    cfg_path, job = kept
+    settings = settings_from_config(load_config(cfg_path))
+    out = tmp_path / "ours.tif"
+    run_with_tags(despeckle_chain(job.output_path, filtering, settings, output_path=str(out)))
+    theirs = _otbcli_despeckle(Path(job.output_path), tmp_path / "otb.tif", filtering.otb_params)
+    np.testing.assert_array_equal(read(out), theirs)
+
+
+def test_done_means_the_filtered_product_too(kept) -> None:
+    cfg_path, job = kept
+    # Done: image, mask, quicklook and filtered product.
+    assert [j.status for j in _jobs(cfg_path)] == ["done"]
+    filtered = filtered_path(job.output_path)
+    first = read(filtered)
+    filtered.unlink()
+    (again,) = _jobs(cfg_path)
+    assert (again.job_id, again.status) == (job.job_id, "todo")
+    result = _process(cfg_path, again)
+    assert [Path(p).name for p in result.written] == [filtered.name]  # only what was missing
+    np.testing.assert_array_equal(read(filtered), first)
+
+
+def test_without_the_unfiltered_product_only_the_filtered_one_is_published(
+    kept, otb_data: Path, products: Path, tmp_path: Path
+) -> None:
+    _, kept_job = kept
+    cfg = _site(tmp_path / "site", otb_data, products, **LEE, keep_non_filtered_products=False)
+    (job,) = _jobs(cfg)
+    result = _process(cfg, job)
+    image, filtered = Path(job.output_path), filtered_path(job.output_path)
+    assert not image.exists() and filtered.is_file()
+    quicklook = filtered.with_suffix(".jpg")
+    assert sorted(Path(p) for p in result.written) == sorted([filtered, quicklook])
+    # Despeckle chained in memory gives the pixels of the separate pass over the file.
+    np.testing.assert_array_equal(read(filtered), read(filtered_path(kept_job.output_path)))
+    assert read_tags(filtered)["FILTERED"] == "true"
+    assert [j.status for j in _jobs(cfg)] == ["done"]  # without the unfiltered image
+    assert _process(cfg, job).skipped
+
+
+def test_existing_outputs_include_the_filtered_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for folder in (out / TILE, out / "filtered" / TILE):
+        folder.mkdir(parents=True)
+    (out / TILE / "a.tif").touch()
+    (out / "filtered" / TILE / "a_filtered.tif").touch()
+    assert existing_outputs(out, TILE) == {"a.tif", "a_filtered.tif"}
