@@ -9,6 +9,11 @@ from typing import Any
 
 from s1ops.errors import S1OpsError
 from s1ops.outputs.publish import gdal_writes
+from s1ops.outputs.tags import otb_tags
+
+# S1Tiling's images and border masks both say no-data 0 on their band (OTB
+# carries the flag from the image into the mask): tools rely on it.
+NODATA = 0.0
 
 
 def _gdal() -> Any:
@@ -18,14 +23,28 @@ def _gdal() -> Any:
     return gdal
 
 
-def write_tags(
-    path: str | os.PathLike[str], tags: Mapping[str, str], *, keep_nodata: bool = True
-) -> None:
-    """Replace the default metadata domain of ``path`` with exactly ``tags``.
+def set_nodata(band: Any, nodata: float | None) -> None:
+    """Give a GDAL band ``nodata`` as its no-data value, or none when None."""
+    if nodata is None:
+        band.DeleteNoDataValue()
+    else:
+        band.SetNoDataValue(nodata)
 
-    Whatever OTB wrote there (its SAR keyword lists can weigh megabytes) is
-    dropped; ``TIFFTAG_*`` keys become the native TIFF tags. Without
-    ``keep_nodata`` the band's no-data value is removed (a mask's 0 is a value).
+
+def with_otb_tags(found: Mapping[str, str], tags: Mapping[str, str]) -> dict[str, str]:
+    """``tags`` over the OTB keys S1Tiling's outputs keep (``OTB_KEYS``) among ``found``."""
+    return {**otb_tags(found), **{k: str(v) for k, v in tags.items()}}
+
+
+def write_tags(
+    path: str | os.PathLike[str], tags: Mapping[str, str], *, nodata: float | None = NODATA
+) -> None:
+    """Replace the default metadata domain of ``path`` with ``tags`` and OTB's kept keys.
+
+    Of what OTB wrote there, only ``OTB_KEYS`` stay, as in S1Tiling's outputs;
+    its SAR keyword lists (they can weigh megabytes) are dropped. ``tags`` win
+    over OTB's keys; ``TIFFTAG_*`` keys become the native TIFF tags. The band's
+    no-data value becomes ``nodata`` (removed when None).
     """
     gdal = _gdal()
     try:
@@ -34,11 +53,10 @@ def write_tags(
         raise S1OpsError(f"cannot open {path} to write its tags: {exc}") from exc
     # The tags are written when the file is closed: a full disk fails there.
     with gdal_writes():
-        ds.SetMetadata({k: str(v) for k, v in tags.items()})
+        ds.SetMetadata(with_otb_tags(ds.GetMetadata() or {}, tags))
         band = ds.GetRasterBand(1)
         band.SetMetadata({})
-        if not keep_nodata:
-            band.DeleteNoDataValue()
+        set_nodata(band, nodata)
         band = ds = None
     aux = Path(f"{path}.aux.xml")
     if aux.exists():

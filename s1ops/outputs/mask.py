@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from s1ops.errors import RasterError
+from s1ops.outputs.geotiff import NODATA, set_nodata, with_otb_tags
 from s1ops.outputs.publish import gdal_writes, publishing
 from s1ops.vocabulary import MASK_RADIUS_PX
 
@@ -106,8 +108,8 @@ def _open_window(valid: np.ndarray, bounds: tuple[int, int, int, int], r: int) -
     return ~_erode(~eroded, widths, outside=True)
 
 
-def _read_valid(image: str | os.PathLike[str]) -> tuple[np.ndarray, tuple[float, ...], str]:
-    """The image's valid-data map (pixels not 0), geotransform and projection."""
+def _read_valid(image: str | os.PathLike[str]) -> tuple[np.ndarray, Any]:
+    """The image's valid-data map (pixels not 0), and the open GDAL dataset."""
     from osgeo import gdal
 
     gdal.UseExceptions()
@@ -116,7 +118,7 @@ def _read_valid(image: str | os.PathLike[str]) -> tuple[np.ndarray, tuple[float,
         valid = src.GetRasterBand(1).ReadAsArray() != 0
     except RuntimeError as exc:
         raise RasterError(image, f"cannot be read to make its border mask ({exc})", _WHOLE) from exc
-    return valid, src.GetGeoTransform(), src.GetProjection()
+    return valid, src
 
 
 def write_border_mask(
@@ -124,11 +126,17 @@ def write_border_mask(
 ) -> Path:
     """Read ``image``, write its border mask (uint8, DEFLATE, tiled) atomically with ``tags``.
 
-    The mask is published only once proven complete (``s1ops.outputs.publish``).
+    The mask also gets the OTB keys of the image (``OTB_KEYS``) and no-data 0:
+    S1Tiling's mask is OTB's output from the image, and OTB carries them over
+    unchanged (DataType and TileHintX/Y included, measured with OTB 8.1). The
+    mask is published only once proven complete (``s1ops.outputs.publish``).
     """
     from osgeo import gdal
 
-    valid, geotransform, projection = _read_valid(image)
+    valid, src = _read_valid(image)
+    geotransform, projection = src.GetGeoTransform(), src.GetProjection()
+    metadata = with_otb_tags(src.GetMetadata() or {}, tags)
+    src = None
     result = border_mask_by_blocks(valid)
     options = ["COMPRESS=DEFLATE", "TILED=YES"]
     with publishing(mask) as partial, gdal_writes():
@@ -138,7 +146,10 @@ def write_border_mask(
         )
         dst.SetGeoTransform(geotransform)
         dst.SetProjection(projection)
-        dst.GetRasterBand(1).WriteArray(result)
-        dst.SetMetadata(tags)
+        band = dst.GetRasterBand(1)
+        band.WriteArray(result)
+        set_nodata(band, NODATA)
+        dst.SetMetadata(metadata)
+        band = None
         dst = None  # closing writes the directory: a full disk fails here
     return Path(mask)

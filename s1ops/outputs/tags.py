@@ -12,6 +12,29 @@ from s1ops.vocabulary import ACQUISITION_FORMAT, IMAGE_TYPES, TIFF_DATETIME_FORM
 
 log = logging.getLogger(__name__)
 
+# The keys OTB (>= 8) writes into an output's default metadata domain that
+# S1Tiling's outputs keep (its tag writer merges): tools keyed on them must work
+# on ours too. OTB's SAR keys (SARCalib*, PRF, Polarization, ...) are not among
+# them: S1Tiling deletes those after orthorectification.
+OTB_KEYS = (
+    "DataType",
+    "FACILITY_IDENTIFIER",
+    "METADATATYPE",
+    "OTB_VERSION",
+    "ProductType",
+    "ProductionDate",
+    "TileHintX",
+    "TileHintY",
+)
+
+
+def otb_tags(metadata: Mapping[str, str]) -> dict[str, str]:
+    """The :data:`OTB_KEYS` found in ``metadata`` (a file's default domain), as found.
+
+    The values are OTB's, even those naming the software (OTB_VERSION is OTB's own).
+    """
+    return {key: metadata[key] for key in OTB_KEYS if key in metadata}
+
 
 def acquisition_stamp(moment: datetime) -> str:
     """An acquisition time as S1Tiling writes it: ``2020:01:08T04:41:50Z`` (UTC)."""

@@ -259,12 +259,14 @@ def _log_timings(chain: Chain, answer: Mapping[str, object], seconds: float) -> 
 
 
 def tags_finalizer(tags_per_output: Mapping[int, Mapping[str, str]]) -> Callable[[Path, int], None]:
-    """A ``finalize`` callback writing each output's GeoTIFF tags."""
+    """A ``finalize`` callback writing each output's GeoTIFF tags.
+
+    Images and masks alike get no-data 0, as S1Tiling's do.
+    """
     from s1ops.outputs.geotiff import write_tags
 
     def finalize(path: Path, index: int) -> None:
         if index in tags_per_output:
-            tags = tags_per_output[index]
-            write_tags(path, tags, keep_nodata=tags.get("IMAGE_TYPE") != "MASK")
+            write_tags(path, tags_per_output[index])
 
     return finalize

@@ -171,7 +171,9 @@ def test_a_pair_is_merged_first_nonzero_into_txxxxxx(otb: None, site: Path) -> N
     assert tags["S2_TILE_CORRESPONDING_CODE"] == "32NNH"
     assert tags["IMAGE_TYPE"] == "BACKSCATTERING"
     assert tags["SPATIAL_RESOLUTION"] == f"{float(RES_M)}"
-    assert not [k for k in tags if k.startswith(("OTB", "METADATATYPE", "Polarization"))]
+    # Of OTB's own keys, only those S1Tiling's outputs keep (OTB_KEYS): no SAR keys.
+    assert tags["METADATATYPE"] == "OTB" and "OTB_VERSION" in tags
+    assert not [k for k in tags if k.startswith(("SAR", "Polarization", "PRF"))]
     structure = gdal.Open(job.output_path).GetMetadata("IMAGE_STRUCTURE")
     assert (structure["COMPRESSION"], structure["PREDICTOR"]) == ("DEFLATE", "3")
 
@@ -194,7 +196,7 @@ def test_border_mask_and_quicklook(otb: None, site: Path) -> None:
     assert not np.any((mask == 1) & (image == 0))  # never valid where there is no data
     interior = box_sum(image != 0, 5) == 121  # 11 x 11 neighbourhood all valid
     assert np.all(mask[interior] == 1)
-    assert gdal.Open(job.mask_path).GetRasterBand(1).GetNoDataValue() is None
+    assert gdal.Open(job.mask_path).GetRasterBand(1).GetNoDataValue() == 0  # as S1Tiling's
     tags = read_tags(job.mask_path)
     assert tags["IMAGE_TYPE"] == "MASK" and tags["POLARIZATION"] == "vh"
     quicklook = Path(job.output_path).with_suffix(".jpg")
