@@ -10,7 +10,9 @@ VH): the run's wall time (its start to its end) against the sum of the
 ``seconds`` its ``s1ops process`` tasks report (their OTB pipelines);
 Airflow's overhead is the difference, in % of that sum (the two jobs of a
 tile-day run side by side on 2 slots: the sum can exceed the wall time, a
-negative overhead). Then every tile-day of the site at once (one run per
+negative overhead), and the wall time beyond the longest job (the run's
+critical path: planning, fetching, scheduling and publishing around it), in %
+of that job. Then every tile-day of the site at once (one run per
 tile, ``force``) and the throughput.
 Everything it started is stopped at the end.
 
@@ -89,7 +91,7 @@ def measure_runs(
     failed = [dag_id for dag_id, run in runs.items() if run["state"] != "success"]
     if failed:
         raise SystemExit(f"{label}: runs failed: {failed}")
-    processing, tile_days, jobs = 0.0, set(), 0
+    processing, longest, tile_days, jobs = 0.0, 0.0, set(), 0
     for dag_id, run_id in run_ids.items():
         for ti in api.task_instances(dag_id, run_id):
             if ti["task_id"].endswith(".process") and ti["map_index"] >= 0:
@@ -97,6 +99,7 @@ def measure_runs(
                     continue  # an empty job (skipped): nothing processed
                 result = _xcom(api, dag_id, run_id, ti)
                 processing += float(result["seconds"])
+                longest = max(longest, float(result["seconds"]))
                 tile_days.add((dag_id, str(result["output"]).rsplit("_", 1)[-1][:9]))
                 jobs += 1
     first = min(datetime.fromisoformat(r["start_date"]) for r in runs.values())
@@ -107,9 +110,16 @@ def measure_runs(
         f"{label:>34}: {len(tile_days)} tile-days, {jobs} jobs; run wall {wall:6.1f} s "
         f"(trigger to seen done {waited:5.1f} s); s1ops process {processing:6.1f} s; "
         f"overhead {overhead:6.1f} s = {100 * overhead / processing:5.0f} % of processing; "
+        f"longest job {longest:6.1f} s, wall beyond it {wall - longest:5.1f} s = "
+        f"{100 * (wall - longest) / longest:4.0f} %; "
         f"throughput {3600 * len(tile_days) / wall:6.1f} tile-days/h"
     )
-    return {"wall_s": wall, "processing_s": processing, "tile_days": len(tile_days)}
+    return {
+        "wall_s": wall,
+        "processing_s": processing,
+        "longest_s": longest,
+        "tile_days": len(tile_days),
+    }
 
 
 def bench(label: str, api: Any, alive: Any, tiles: tuple[str, ...], first: date, last: date):

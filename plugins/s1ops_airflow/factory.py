@@ -135,6 +135,7 @@ def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
             tile_id=tile_id,
             asset=tile_asset(cfg.paths.output, tile_id),
             process_task_ids=[f"{pol}.process" for pol in cfg.data_source.polarisations],
+            config_path=config_path,
             trigger_rule=TriggerRule.NONE_FAILED,
         )
         processes >> publish

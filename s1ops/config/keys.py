@@ -49,6 +49,14 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "nb_parallel_processes",
             "ram_per_process",
             "nb_otb_threads",
+            "fname_fmt.concatenation",
+            "fname_fmt.filtered",
+            "dname_fmt.tiled",
+            "dname_fmt.mask",
+            "dname_fmt.filtered",
+            "creation_options.tiled",
+            "creation_options.filtered",
+            "creation_options.mask",
         }
     ),
     "Filtering": frozenset(
@@ -95,6 +103,7 @@ LEGACY_KEYS: dict[tuple[str, str], str] = {
 }
 
 _RTC_LIA = "only used by S1Tiling's LIA/IA/gamma-area scenarios, which s1ops does not run"
+_NOT_MADE = "about a product s1ops does not make (S1Tiling's LIA/IA/RTC maps or intermediate files)"
 _DEM_DB = "s1ops reads SRTM 1-arc-second cells named like N02E009.hgt straight from dem_dir"
 
 # Keys S1Tiling knows and s1ops deliberately ignores: (section, key) -> why.
@@ -140,10 +149,13 @@ IGNORED_KEYS: dict[tuple[str, str], str] = {
 
 # Families of keys (prefix.name) S1Tiling knows and s1ops ignores.
 IGNORED_PREFIXES: dict[tuple[str, str], str] = {
-    ("Processing", "fname_fmt."): "s1ops always writes S1Tiling's default file names",
-    ("Processing", "dname_fmt."): "s1ops always writes to S1Tiling's default folders",
-    ("Processing", "creation_options."): "s1ops writes S1Tiling's default GeoTIFF options",
-    ("Processing", "nodata."): "0 is the no-data value of every s1ops output",
+    ("Processing", "fname_fmt."): _NOT_MADE,
+    ("Processing", "dname_fmt."): _NOT_MADE,
+    ("Processing", "creation_options."): _NOT_MADE,
+    ("Processing", "nodata."): (
+        "S1Tiling applies it to LIA/IA/normlim/RTC products only, which s1ops does not make; "
+        "sigma/beta/gamma/dn products and masks have no-data 0"
+    ),
     ("Processing", "disable_streaming."): _RTC_LIA,
 }
 

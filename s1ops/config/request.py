@@ -14,13 +14,14 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from s1ops.config.airflow_section import AirflowConfig, read_airflow
 from s1ops.config.filtering import FilteringConfig, read_filtering
 from s1ops.config.keys import SECTIONS, check_keys
+from s1ops.config.output_format import OutputFormat, read_output_format
 from s1ops.config.reader import RequestDocument, SectionReader, split_list
 from s1ops.errors import ConfigError, ConfigFileError, TileIdError
 from s1ops.grid import parse_tile_id
@@ -127,6 +128,8 @@ class S1Config:
     metadata: tuple[tuple[str, str], ...]  # [Metadata]: extra GeoTIFF tags, in file order
     airflow: AirflowConfig
     filtering: FilteringConfig | None = None  # [Filtering]; None: no speckle filter
+    # [Processing] fname_fmt.*, dname_fmt.*, creation_options.*: names, folders, GDAL options
+    output_format: OutputFormat = field(default_factory=OutputFormat)
 
 
 def _tile_id(reader: SectionReader, key: str, value: str) -> str:
@@ -340,6 +343,9 @@ def _build(
         ),
         filtering=read_filtering(
             SectionReader(document, "Filtering"), generate_border_mask=mask.generate_border_mask
+        ),
+        output_format=read_output_format(
+            SectionReader(document, "Processing"), processing.calibration
         ),
     )
 

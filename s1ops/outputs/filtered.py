@@ -1,32 +1,15 @@
-"""Speckle-filtered products: where S1Tiling puts them, and the tags they carry.
+"""The tags of a speckle-filtered product.
 
-A filtered product is the final image passed through OTB's Despeckle, named
-``<image stem>_filtered.tif`` in ``{output}/filtered/{tile}`` (S1Tiling's
-``fname_fmt.filtered`` and ``dname_fmt.filtered`` defaults). It has no mask of
-its own: a border mask belongs to the unfiltered image.
+A filtered product is the final image passed through OTB's Despeckle (its
+name and folder: ``s1ops.outputs.naming``). It has no mask of its own: a
+border mask belongs to the unfiltered image.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from s1ops.config.filtering import FilteringConfig
-
-FILTERED_DIR = "filtered"
-FILTERED_SUFFIX = "_filtered"
-
-
-def filtered_path(image: str | Path) -> Path:
-    """``{output}/{tile}/{name}.tif`` -> ``{output}/filtered/{tile}/{name}_filtered.tif``."""
-    path = Path(image)
-    tile_dir = path.parent
-    return tile_dir.parent / FILTERED_DIR / tile_dir.name / f"{path.stem}{FILTERED_SUFFIX}.tif"
-
-
-def is_filtered_name(name: str) -> bool:
-    """Whether a file name is a filtered product's."""
-    return name.endswith(f"{FILTERED_SUFFIX}.tif")
 
 
 def filtered_tags(image_tags: Mapping[str, str], filtering: FilteringConfig) -> dict[str, str]:

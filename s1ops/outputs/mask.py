@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +122,29 @@ def _read_valid(image: str | os.PathLike[str]) -> tuple[np.ndarray, Any]:
     return valid, src
 
 
+# OTB's pixel type names (a request's creation_options.mask) -> GDAL's data types.
+_GDAL_TYPES = {
+    "uint8": "GDT_Byte",
+    "int16": "GDT_Int16",
+    "uint16": "GDT_UInt16",
+    "int32": "GDT_Int32",
+    "uint32": "GDT_UInt32",
+    "float": "GDT_Float32",
+    "double": "GDT_Float64",
+}
+MASK_OPTIONS = ("COMPRESS=DEFLATE", "TILED=YES")
+
+
 def write_border_mask(
-    image: str | os.PathLike[str], mask: str | os.PathLike[str], tags: dict[str, str]
+    image: str | os.PathLike[str],
+    mask: str | os.PathLike[str],
+    tags: dict[str, str],
+    *,
+    pixel_type: str = "uint8",
+    options: Sequence[str] = MASK_OPTIONS,
 ) -> Path:
-    """Read ``image``, write its border mask (uint8, DEFLATE, tiled) atomically with ``tags``.
+    """Read ``image``, write its border mask (by default uint8, DEFLATE, tiled: a request's
+    ``creation_options.mask`` says otherwise) atomically with ``tags``.
 
     The mask also gets the OTB keys of the image (``OTB_KEYS``) and no-data 0:
     S1Tiling's mask is OTB's output from the image, and OTB carries them over
@@ -138,11 +158,11 @@ def write_border_mask(
     metadata = with_otb_tags(src.GetMetadata() or {}, tags)
     src = None
     result = border_mask_by_blocks(valid)
-    options = ["COMPRESS=DEFLATE", "TILED=YES"]
+    data_type = getattr(gdal, _GDAL_TYPES[pixel_type])
     with publishing(mask) as partial, gdal_writes():
         height, width = result.shape
         dst = gdal.GetDriverByName("GTiff").Create(
-            str(partial), width, height, 1, gdal.GDT_Byte, options=options
+            str(partial), width, height, 1, data_type, options=list(options)
         )
         dst.SetGeoTransform(geotransform)
         dst.SetProjection(projection)

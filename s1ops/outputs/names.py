@@ -124,15 +124,13 @@ class OutputName:
         """The same output with the ``txxxxxx`` stamp of a merged pair."""
         return replace(self, time=None)
 
-    def variants(self, starts: Sequence[dt.time]) -> list[tuple[str, str]]:
-        """(image, mask) names this output may already exist under.
+    def variants(self, starts: Sequence[dt.time]) -> list[OutputName]:
+        """The names this output may already exist under (images, not masks).
 
         ``txxxxxx`` first, then ``t{hhmmss}`` for each of ``starts``.
         """
-        merged = replace(self, time=None, mask=False).format()
-        stem = merged[: -len(MERGED_TIME + ".tif")]
-        stamps = [MERGED_TIME, *(t.strftime("%H%M%S") for t in starts)]
-        return [(f"{stem}{s}.tif", f"{stem}{s}{MASK_SUFFIX}.tif") for s in stamps]
+        merged = replace(self, time=None, mask=False)
+        return [merged, *(replace(merged, time=t) for t in starts)]
 
 
 def mask_file_name(image_name: str) -> str:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s1ops.config.filtering import FilteringConfig
-from s1ops.outputs.filtered import filtered_path
-from s1ops.outputs.names import mask_file_name
+from s1ops.outputs.names import OutputName
+from s1ops.outputs.naming import OutputNaming
 from s1ops.outputs.quicklook import QuicklookSpec, quicklook_path
 
 
@@ -43,21 +43,42 @@ class JobOutputs:
         cls,
         image: str | os.PathLike[str],
         *,
+        mask: str | os.PathLike[str] | None = None,
+        quicklook: QuicklookSpec | None = None,
+        filtered: str | os.PathLike[str] | None = None,
+        keep_image: bool = True,
+    ) -> JobOutputs:
+        """The outputs of the job whose image is ``image``: its ``mask`` and ``filtered``
+        copy when asked for, its quicklook next to the published image."""
+        path = Path(image)
+        kept = keep_image or filtered is None
+        shown = path if kept or filtered is None else Path(filtered)
+        return cls(
+            image=path,
+            mask=Path(mask) if mask is not None and kept else None,
+            quicklook=quicklook_path(shown, quicklook) if quicklook is not None else None,
+            filtered=None if filtered is None else Path(filtered),
+            keep_image=kept,
+        )
+
+    @classmethod
+    def named(
+        cls,
+        naming: OutputNaming,
+        output_dir: str | Path,
+        name: OutputName,
+        *,
         with_mask: bool,
         quicklook: QuicklookSpec | None,
         filtering: FilteringConfig | None = None,
     ) -> JobOutputs:
-        """The outputs of the job whose image is ``image``, named as S1Tiling names them."""
-        path = Path(image)
-        filtered = None if filtering is None else filtered_path(path)
-        keep = filtering is None or filtering.keep_non_filtered_products
-        shown = filtered if filtered is not None and not keep else path
-        return cls(
-            image=path,
-            mask=path.with_name(mask_file_name(path.name)) if with_mask and keep else None,
-            quicklook=quicklook_path(shown, quicklook) if quicklook is not None else None,
-            filtered=filtered,
-            keep_image=keep,
+        """The outputs of ``name`` under ``output_dir``, named and placed by ``naming``."""
+        return cls.of(
+            naming.image_path(output_dir, name),
+            mask=naming.mask_path(output_dir, name) if with_mask else None,
+            quicklook=quicklook,
+            filtered=None if filtering is None else naming.filtered_path(output_dir, name),
+            keep_image=filtering is None or filtering.keep_non_filtered_products,
         )
 
     @property

@@ -14,11 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s1ops.contracts import FieldReader, load_json
 from s1ops.errors import ContractError
 from s1ops.vocabulary import ORBIT_DIRECTIONS, ORBITS_PER_CYCLE, POLARISATIONS
+
+if TYPE_CHECKING:
+    from s1ops.outputs.names import OutputName
 
 STATUSES = ("todo", "done", "waiting")
 
@@ -45,6 +48,19 @@ class TileJob:
     waiting_for: tuple[str, ...] = ()  # known in the catalogue, not available yet
     # Done-empty: an earlier run found no valid pixel (s1ops.outputs.empty), and why.
     empty_reason: str | None = None
+
+    def output_name(self) -> OutputName:
+        """The output name planning gives this job (from its products and group)."""
+        from s1ops.outputs.names import output_name_for
+        from s1ops.sentinel1.ids import ProductId
+
+        return output_name_for(
+            [ProductId.parse(p) for p in self.product_ids],
+            tile_id=self.tile_id,
+            polarisation=self.polarisation,
+            orbit_direction=self.orbit_direction,
+            relative_orbit=self.relative_orbit,
+        )
 
     @property
     def job_id(self) -> str:

@@ -13,7 +13,7 @@ restrict polarisations.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -406,27 +406,35 @@ def _empty_jobs(plan: PlanResult | None, results: Iterable[JobResult]) -> dict[s
     return dict(sorted(empty.items()))
 
 
-def run_outputs(tile_id: str, plan: PlanResult | None, results: Iterable[JobResult]) -> RunOutputs:
+def run_outputs(
+    tile_id: str,
+    plan: PlanResult | None,
+    results: Iterable[JobResult],
+    *,
+    filtered_of: Callable[[TileJob], str] | None = None,
+) -> RunOutputs:
     """The images, masks and filtered images of ``plan``'s jobs that exist (including a
     done job's output found under another name), those ``results`` made (not skipped, not
-    empty), and the plan's jobs found empty (published nothing: no valid pixel)."""
-    from s1ops.outputs.filtered import filtered_path
+    empty), and the plan's jobs found empty (published nothing: no valid pixel).
 
+    ``filtered_of`` gives a job's filtered image when the request filters (its name
+    and folder are the request's).
+    """
     results = list(results)
-    new = [
-        path
-        for result in results
-        if not result.skipped and not result.empty
-        for path in (result.output, result.mask, str(filtered_path(result.output)))
-        # An image not kept (only its filtered copy is) is not on disk.
-        if path and Path(path).exists()
-    ]
+    new: list[str] = []
+    for result in results:
+        if result.skipped or result.empty:
+            continue
+        # What was written, when said: an image not kept (only its filtered copy is) was not.
+        written = [p for p in result.written if p.endswith(".tif")]
+        made = written or [p for p in (result.output, result.mask) if p]
+        new.extend(p for p in made if p not in new)
     found: set[str] = set()
     for job in plan.jobs if plan is not None else ():
         existing = job.existing_output and str(Path(job.output_path).parent / job.existing_output)
-        for path in (job.output_path, job.mask_path, existing):
-            for candidate in (path, path and str(filtered_path(path))):
-                if candidate and Path(candidate).exists():
-                    found.add(str(candidate))
+        filtered = filtered_of(job) if filtered_of is not None else None
+        for path in (job.output_path, job.mask_path, existing, filtered):
+            if path and Path(path).exists():
+                found.add(str(path))
     empty = tuple(_empty_jobs(plan, results).items())
     return RunOutputs(tile_id, tuple(sorted(found)), tuple(sorted(new)), empty)

@@ -40,8 +40,8 @@ from s1ops.config.filtering import FilteringConfig
 from s1ops.errors import ConfigError
 from s1ops.grid import S2Tile
 from s1ops.outputs.empty import empty_record_name, read_empty_record
-from s1ops.outputs.filtered import FILTERED_DIR
 from s1ops.outputs.names import OutputName, output_name_for
+from s1ops.outputs.naming import OutputNaming
 from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
 from s1ops.outputs.requested import JobOutputs
 from s1ops.planning.jobs import DroppedGroup, PlanResult, TileJob
@@ -145,11 +145,13 @@ def merge_records(*sources: Iterable[ProductRecord]) -> list[ProductRecord]:
     return sorted(merged.values(), key=lambda r: r.name)
 
 
-def existing_outputs(output_dir: str | Path, tile_id: str) -> frozenset[str]:
-    """Names of the files in ``{output_dir}/{tile_id}`` and in its filtered folder
-    ``{output_dir}/filtered/{tile_id}`` (their names differ: ``_filtered.tif``)."""
+def existing_outputs(
+    output_dir: str | Path, tile_id: str, naming: OutputNaming | None = None
+) -> frozenset[str]:
+    """Names of the files in the folders of ``tile_id``'s products (``naming``'s; by
+    default ``{output_dir}/{tile_id}`` and ``{output_dir}/filtered/{tile_id}``)."""
     names: set[str] = set()
-    for folder in (Path(output_dir) / tile_id, Path(output_dir) / FILTERED_DIR / tile_id):
+    for folder in (naming or OutputNaming()).tile_folders(output_dir, tile_id):
         if folder.is_dir():
             names.update(p.name for p in folder.iterdir() if p.is_file())
     return frozenset(names)
@@ -246,17 +248,23 @@ class _Context:
     quicklook: QuicklookSpec | None = None
     min_valid_fraction: float = 0.0
     filtering: FilteringConfig | None = None
+    naming: OutputNaming = field(default_factory=OutputNaming)
 
 
 def job_paths(
-    output_dir: str | Path, name: OutputName, *, with_mask: bool
+    output_dir: str | Path,
+    name: OutputName,
+    *,
+    with_mask: bool,
+    naming: OutputNaming | None = None,
 ) -> tuple[str, str | None]:
-    """Where a job's image and border mask go: ``{output}/{tile}/{name}`` (mask None without
-    masks). The one rule: planning names jobs with it, ``s1ops process`` checks them by it.
+    """Where a job's image and border mask go (mask None without masks): by default
+    ``{output}/{tile}/{name}``, else where ``naming`` says. The one rule: planning names
+    jobs with it, ``s1ops process`` checks them by it.
     """
-    tile_dir = Path(output_dir) / name.tile_id
-    mask = str(tile_dir / name.as_mask().format()) if with_mask else None
-    return str(tile_dir / name.format()), mask
+    naming = naming or OutputNaming()
+    mask = str(naming.mask_path(output_dir, name)) if with_mask else None
+    return str(naming.image_path(output_dir, name)), mask
 
 
 def _find_existing(ctx: _Context, name: OutputName, records: list[ProductRecord]) -> str | None:
@@ -264,17 +272,18 @@ def _find_existing(ctx: _Context, name: OutputName, records: list[ProductRecord]
         return None
     # A single product's own t{hhmmss} counts; a pair's is a partial image of one slice.
     starts = [records[0].product_id.start.time()] if len(records) == 1 else []
-    tile_dir = ctx.output_dir / name.tile_id
-    for image, _mask in name.variants(starts):
+    for variant in name.variants(starts):
         # Done: every output the request asks for is there (JobOutputs says which).
-        outputs = JobOutputs.of(
-            tile_dir / image,
+        outputs = JobOutputs.named(
+            ctx.naming,
+            ctx.output_dir,
+            variant,
             with_mask=ctx.with_mask,
             quicklook=ctx.quicklook,
             filtering=ctx.filtering,
         )
         if outputs.done(lambda path: path.name in ctx.existing):
-            return image
+            return outputs.image.name
     return None
 
 
@@ -303,7 +312,9 @@ def _job(
         relative_orbit=relorb,
     )
     found = _find_existing(ctx, name, records)
-    output_path, mask_path = job_paths(ctx.output_dir, name, with_mask=ctx.with_mask)
+    output_path, mask_path = job_paths(
+        ctx.output_dir, name, with_mask=ctx.with_mask, naming=ctx.naming
+    )
     empty = None if found else _empty_reason(ctx, output_path, records)
     waiting = tuple(r.name for r in records if not r.available_now)
     status = "done" if found or empty else ("waiting" if waiting else "todo")
@@ -364,6 +375,7 @@ def plan_tile(
     quicklook: QuicklookSpec | None = None,
     min_valid_fraction: float = 0.0,
     filtering: FilteringConfig | None = None,
+    naming: OutputNaming | None = None,
 ) -> PlanResult:
     """Plan the outputs of ``tile`` from ``products`` under ``filters``.
 
@@ -372,7 +384,8 @@ def plan_tile(
     there, or for a single product its ``t{hhmmss}`` one, with every other
     output asked for: the border mask when ``with_mask``, the quicklook when
     ``quicklook``, the filtered copy when ``filtering`` (``JobOutputs``, the
-    definition ``process`` uses too); a
+    definition ``process`` uses too), named as ``naming`` says (S1Tiling's
+    defaults when None); a
     pair's slice made alone is not the pair. A job
     with a product known but not available now (offline, ordered, or of
     unknown availability) is ``waiting``: never planned as a partial output.
@@ -392,6 +405,7 @@ def plan_tile(
         quicklook=quicklook,
         min_valid_fraction=min_valid_fraction,
         filtering=filtering,
+        naming=naming or OutputNaming(),
     )
     jobs: list[TileJob] = []
     dropped: list[DroppedGroup] = []
@@ -438,9 +452,10 @@ def plan_from_config(
         tile,
         filters,
         output_dir=cfg.paths.output,
-        existing=existing_outputs(cfg.paths.output, tile.tile_id),
+        existing=existing_outputs(cfg.paths.output, tile.tile_id, cfg.output_format.naming),
         with_mask=cfg.mask.generate_border_mask,
         quicklook=requested_quicklook(cfg),
         min_valid_fraction=cfg.airflow.min_valid_fraction,
         filtering=cfg.filtering,
+        naming=cfg.output_format.naming,
     )

@@ -98,20 +98,24 @@ def group_chain(
         ortho_indices.append(len(chain_steps) - 1)
     if len(ortho_indices) > 1:
         chain_steps.append(steps.first_nonzero(tuple(ortho_indices)))
+    written = settings.output_format.image
     return Chain(
         tuple(chain_steps),
-        (Output(len(chain_steps) - 1, output_path),),
+        (Output(len(chain_steps) - 1, output_path, written.pixel_type, written.options),),
         ram_mb=settings.ram_mb,
         threads=settings.threads,
     )
 
 
-def with_despeckle(chain: Chain, filtering: FilteringConfig, output_path: str) -> Chain:
+def with_despeckle(
+    chain: Chain, filtering: FilteringConfig, settings: ProcessSettings, output_path: str
+) -> Chain:
     """``chain`` with its image despeckled in memory and written as ``output_path`` only
     (the unfiltered image is not kept)."""
     (image,) = chain.outputs
     step = steps.despeckle(image.step, filtering.otb_params)
-    output = replace(image, step=len(chain.steps), path=output_path)
+    written = settings.output_format.filtered
+    output = Output(len(chain.steps), output_path, written.pixel_type, written.options)
     return replace(chain, steps=(*chain.steps, step), outputs=(output,))
 
 
@@ -120,9 +124,10 @@ def despeckle_chain(
 ) -> Chain:
     """Despeckle a published image into ``output_path``: S1Tiling's separate pass, which
     reads the final product from disk."""
+    written = settings.output_format.filtered
     return Chain(
         (steps.despeckle(image_path, filtering.otb_params),),
-        (Output(0, output_path),),
+        (Output(0, output_path, written.pixel_type, written.options),),
         ram_mb=settings.ram_mb,
         threads=settings.threads,
     )

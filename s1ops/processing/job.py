@@ -287,6 +287,24 @@ def leased_products(job: TileJob, s1_images: str | None) -> Iterator[TileJob]:
         yield ready
 
 
+def job_outputs(job: TileJob, settings: ProcessSettings) -> JobOutputs:
+    """The files ``job`` publishes: its planned image and mask paths, its filtered copy
+    where the request's naming puts it."""
+    filtered = None
+    if settings.filtering is not None:
+        # Hand-made settings name no output folder: S1Tiling's layout around the image.
+        output_dir = settings.output_dir or str(Path(job.output_path).parent.parent)
+        naming = settings.output_format.naming
+        filtered = naming.filtered_path(output_dir, job.output_name())
+    return JobOutputs.of(
+        job.output_path,
+        mask=job.mask_path if settings.with_mask else None,
+        quicklook=settings.quicklook,
+        filtered=filtered,
+        keep_image=settings.filtering is None or settings.filtering.keep_non_filtered_products,
+    )
+
+
 def process_job(
     job: TileJob, settings: ProcessSettings, *, dem_dir: str | Path, force: bool = False
 ) -> JobResult:
@@ -300,12 +318,7 @@ def process_job(
     (``leased_products``), whoever runs it: a DAG task, its container, or
     ``s1ops process`` by hand.
     """
-    outputs = JobOutputs.of(
-        job.output_path,
-        with_mask=settings.with_mask and job.mask_path is not None,
-        quicklook=settings.quicklook,
-        filtering=settings.filtering,
-    )
+    outputs = job_outputs(job, settings)
     # A file another tool left incomplete under a final name counts as missing.
     missing = outputs.files if force else outputs.missing(is_complete)
     if not missing:
@@ -349,7 +362,7 @@ def _make_image(
         tags = _tags(job, ids, settings, "BACKSCATTERING")
         if not outputs.keep_image and settings.filtering is not None:
             # S1Tiling chains Despeckle in memory when the unfiltered image is not kept.
-            chain = with_despeckle(chain, settings.filtering, str(outputs.primary))
+            chain = with_despeckle(chain, settings.filtering, settings, str(outputs.primary))
             tags = filtered_tags(tags, settings.filtering)
         check = CheckingFinalizer({0: tags}, settings.min_valid_fraction)
         try:
@@ -407,7 +420,14 @@ def _produce(
         written.append(outputs.filtered)
     if outputs.mask is not None and (remade or outputs.mask in missing):
         with timed(job.job_id, "border mask"):
-            write_border_mask(outputs.image, outputs.mask, _tags(job, ids, settings, "MASK"))
+            mask_format = settings.output_format.mask
+            write_border_mask(
+                outputs.image,
+                outputs.mask,
+                _tags(job, ids, settings, "MASK"),
+                pixel_type=mask_format.pixel_type,
+                options=mask_format.options,
+            )
         written.append(outputs.mask)
     spec = settings.quicklook
     if spec is not None and outputs.quicklook and (remade or outputs.quicklook in missing):

@@ -117,7 +117,7 @@ def _check_mask(job: TileJob, name: OutputName, cfg: S1Config) -> str | None:
     """The mask path planning gives the job (None without masks), checked."""
     output_dir = cfg.paths.output
     with_mask = cfg.mask.generate_border_mask
-    expected = job_paths(output_dir, name, with_mask=with_mask)[1]
+    expected = job_paths(output_dir, name, with_mask=with_mask, naming=cfg.output_format.naming)[1]
     if expected is None:
         if job.mask_path is not None:
             raise _error("mask_path", job.mask_path, "null: [Mask] generate_border_mask is False")
@@ -128,12 +128,15 @@ def _check_mask(job: TileJob, name: OutputName, cfg: S1Config) -> str | None:
     return expected
 
 
-def _check_existing(job: TileJob, name: OutputName, ids: Sequence[ProductId]) -> None:
+def _check_existing(
+    job: TileJob, name: OutputName, ids: Sequence[ProductId], cfg: S1Config
+) -> None:
     """``existing_output``, when given, is one of the names the job's image may exist under."""
     if job.existing_output is None:
         return
     starts = [ids[0].start.time()] if len(ids) == 1 else []
-    names = [image for image, _ in name.variants(starts)]
+    naming = cfg.output_format.naming
+    names = [naming.image_path(cfg.paths.output, v).name for v in name.variants(starts)]
     if job.existing_output not in names:
         expected = f"null or a file name among: {', '.join(names)}"
         raise _error("existing_output", job.existing_output, expected)
@@ -174,10 +177,10 @@ def check_job(job: TileJob, cfg: S1Config) -> TileJob:
         orbit_direction=job.orbit_direction,
         relative_orbit=job.relative_orbit,
     )
-    output = job_paths(cfg.paths.output, name, with_mask=False)[0]
+    output = job_paths(cfg.paths.output, name, with_mask=False, naming=cfg.output_format.naming)[0]
     _check_output("output_path", job.output_path, output, cfg.paths.output)
     mask = _check_mask(job, name, cfg)
-    _check_existing(job, name, ids)
+    _check_existing(job, name, ids, cfg)
     _check_product_paths(job, cfg.paths.s1_images)
     return replace(job, output_path=output, mask_path=mask)
 

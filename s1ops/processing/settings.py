@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from s1ops.cache import orthoready
 from s1ops.config.filtering import FilteringConfig
+from s1ops.config.output_format import OutputFormat
 from s1ops.config.request import S1Config
 from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
 
@@ -40,6 +41,10 @@ class ProcessSettings:
     # [Airflow] min_valid_fraction: an image at or below it is empty, not published.
     min_valid_fraction: float = 0.0
     filtering: FilteringConfig | None = None  # [Filtering]: None, no speckle filter
+    # [Processing] fname_fmt.*, dname_fmt.*, creation_options.*, and [Paths] output they
+    # are under (None: settings made by hand, S1Tiling's layout around the job's image).
+    output_format: OutputFormat = field(default_factory=OutputFormat)
+    output_dir: str | None = None
 
 
 def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> ProcessSettings:
@@ -67,4 +72,6 @@ def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> 
         s1_images=str(cfg.paths.s1_images),
         min_valid_fraction=cfg.airflow.min_valid_fraction,
         filtering=cfg.filtering,
+        output_format=cfg.output_format,
+        output_dir=str(cfg.paths.output),
     )

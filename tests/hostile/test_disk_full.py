@@ -31,6 +31,7 @@ from osgeo import gdal
 
 from s1ops.cache.orthoready import ORTHOREADY_SUFFIX, orthoready_dir
 from s1ops.exit_codes import IO_FAILED, OK
+from s1ops.outputs.names import mask_file_name
 from s1ops.outputs.quicklook import QuicklookSpec
 from s1ops.outputs.requested import JobOutputs
 from s1ops.scratch import WORK_PREFIX
@@ -73,7 +74,8 @@ class Sizes:
 
 def _outputs(job_output: str) -> JobOutputs:
     """A job's outputs on the hostile site (masks and default quicklooks on)."""
-    return JobOutputs.of(job_output, with_mask=True, quicklook=QuicklookSpec())
+    mask = Path(job_output).with_name(mask_file_name(Path(job_output).name))
+    return JobOutputs.of(job_output, mask=mask, quicklook=QuicklookSpec())
 
 
 @pytest.fixture(scope="module")

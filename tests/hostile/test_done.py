@@ -36,7 +36,7 @@ KINDS = ("image", "mask", "quicklook")
 
 def _outputs(site: Site, fmt: str = "jpeg") -> JobOutputs:
     job = site.jobs()["vv"]
-    return JobOutputs.of(job.output_path, with_mask=True, quicklook=QuicklookSpec(format=fmt))
+    return JobOutputs.of(job.output_path, mask=job.mask_path, quicklook=QuicklookSpec(format=fmt))
 
 
 def _as_left(site: Site, reference_site: Site, kept: tuple[str, ...]) -> JobOutputs:

@@ -54,7 +54,9 @@ CACHED = ("--cache-before-ortho",)
 
 def _outputs(site: Site, job: TileJob) -> JobOutputs:
     return JobOutputs.of(
-        job.output_path, with_mask=True, quicklook=requested_quicklook(load_config(site.config))
+        job.output_path,
+        mask=job.mask_path,
+        quicklook=requested_quicklook(load_config(site.config)),
     )
 
 

@@ -174,7 +174,7 @@ def run_limited(limit_bytes: int, *args: str | os.PathLike[str]) -> CliRun:
 
 def _outputs(site: Site) -> JobOutputs:
     job = site.jobs()["vv"]
-    return JobOutputs.of(job.output_path, with_mask=True, quicklook=QuicklookSpec())
+    return JobOutputs.of(job.output_path, mask=job.mask_path, quicklook=QuicklookSpec())
 
 
 @pytest.mark.otb

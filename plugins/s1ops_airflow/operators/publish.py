@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +11,7 @@ from airflow.sdk import Asset, BaseOperator, Context
 from s1ops_airflow.operators.plan import PLAN_KEY
 
 if TYPE_CHECKING:
+    from s1ops.planning.jobs import TileJob
     from s1ops.processing.job import JobResult
 
 
@@ -50,7 +51,7 @@ class PublishTileOperator(BaseOperator):
     gets an event with ``new``: an empty job is never in it.
     """
 
-    template_fields: Sequence[str] = ("tile_id",)
+    template_fields: Sequence[str] = ("tile_id", "config_path")
 
     def __init__(
         self,
@@ -59,10 +60,12 @@ class PublishTileOperator(BaseOperator):
         asset: Asset,
         process_task_ids: Sequence[str],
         plan_task_id: str = "plan",
+        config_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(outlets=[asset], **kwargs)
         self.tile_id = tile_id
+        self.config_path = config_path  # None: no filtered products looked for
         self.asset = asset
         self.process_task_ids = list(process_task_ids)
         self.plan_task_id = plan_task_id
@@ -75,10 +78,22 @@ class PublishTileOperator(BaseOperator):
         results = [r for t in self.process_task_ids for r in _results(ti.xcom_pull(task_ids=t))]
         plan = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY)
         plan = None if plan is None else PlanResult.from_dict(plan)
-        found = run_outputs(self.tile_id, plan, results)
+        found = run_outputs(self.tile_id, plan, results, filtered_of=self._filtered_of())
         event = context["outlet_events"][self.asset]
         event.extra = {"tile_id": self.tile_id, "new": list(found.new)}
         self.log.info("%s", found.summary())
         for job_id, reason in found.empty:
             self.log.warning("%s: empty, nothing published: %s", job_id, reason)
         return found.to_dict()
+
+    def _filtered_of(self) -> Callable[[TileJob], str] | None:
+        """Where the request puts a job's filtered image, when it filters."""
+        if self.config_path is None:
+            return None
+        from s1ops.config.request import load_config
+
+        cfg = load_config(self.config_path)
+        if cfg.filtering is None:
+            return None
+        naming, output_dir = cfg.output_format.naming, cfg.paths.output
+        return lambda job: str(naming.filtered_path(output_dir, job.output_name()))

@@ -20,6 +20,8 @@ PIXEL_TYPES = {
     "uint8": "ImagePixelType_uint8",
     "uint16": "ImagePixelType_uint16",
     "int16": "ImagePixelType_int16",
+    "uint32": "ImagePixelType_uint32",
+    "int32": "ImagePixelType_int32",
     "float": "ImagePixelType_float",
     "double": "ImagePixelType_double",
 }

@@ -232,7 +232,7 @@ def test_new_spelling_wins_over_legacy_one(section, new, old, read, caplog) -> N
     ("section", "key"),
     [
         *sorted(IGNORED_KEYS),
-        ("Processing", "fname_fmt.concatenation"),
+        ("Processing", "fname_fmt.lia_product"),
         ("Processing", "nodata.LIA"),
     ],
 )

@@ -17,7 +17,6 @@ from osgeo import gdal
 from s1ops.config.filtering import FilteringConfig
 from s1ops.config.request import load_config
 from s1ops.grid import parse_tile_id
-from s1ops.outputs.filtered import filtered_path
 from s1ops.outputs.geotiff import read_tags
 from s1ops.planning.jobs import TileJob
 from s1ops.planning.tile import existing_outputs, filters_from_config, plan_from_config
@@ -41,7 +40,19 @@ def read(path: str | Path) -> np.ndarray:
     return gdal.Open(str(path)).ReadAsArray()
 
 
-def _site(root: Path, otb_data: Path, products: Path, **filtering: object) -> Path:
+def filtered_path(image: str | Path) -> Path:
+    """Where S1Tiling's default naming puts the filtered copy of ``image``."""
+    path = Path(image)
+    return path.parent.parent / "filtered" / path.parent.name / f"{path.stem}_filtered.tif"
+
+
+def _site(
+    root: Path,
+    otb_data: Path,
+    products: Path,
+    processing: dict[str, object] | None = None,
+    **filtering: object,
+) -> Path:
     """A request over ``products`` (shared, read-only) with its own output folder."""
     root.mkdir(parents=True, exist_ok=True)
     paths = RequestPaths.under(root, geoid_file=otb_data / GEOID_SUBPATH)
@@ -56,6 +67,7 @@ def _site(root: Path, otb_data: Path, products: Path, **filtering: object) -> Pa
         processing={
             "output_spatial_resolution": RES_M,
             "orthorectification_gridspacing": 4 * RES_M,
+            **(processing or {}),
         },
         filtering=filtering,  # type: ignore[arg-type]
         quicklook={"generate_quicklook": True},
@@ -198,3 +210,56 @@ def test_existing_outputs_include_the_filtered_folder(tmp_path: Path) -> None:
     (out / TILE / "a.tif").touch()
     (out / "filtered" / TILE / "a_filtered.tif").touch()
     assert existing_outputs(out, TILE) == {"a.tif", "a_filtered.tif"}
+
+
+def test_configured_names_folders_and_options_are_followed(
+    kept, otb_data: Path, products: Path, tmp_path: Path
+) -> None:
+    """fname_fmt / dname_fmt / creation_options: process writes there, planning finds them."""
+    _, kept_job = kept
+    naming = {
+        "fname_fmt.concatenation": "{tile_name}_{polarisation!u}_{acquisition_stamp}.tif",
+        "fname_fmt.filtered": "{tile_name}_{polarisation!u}_{acquisition_stamp}_lee.tif",
+        "dname_fmt.tiled": "{out_dir}/images/{tile_name}",
+        "dname_fmt.mask": "{out_dir}/masks/{tile_name}",
+        "dname_fmt.filtered": "{out_dir}/speckle/{calibration_type}/{tile_name}",
+        "creation_options.tiled": "double COMPRESS=LZW",
+        "creation_options.filtered": "float COMPRESS=ZSTD",
+        "creation_options.mask": "uint8 COMPRESS=PACKBITS",
+    }
+    cfg = _site(
+        tmp_path / "site",
+        otb_data,
+        products,
+        naming,
+        **LEE,
+        keep_non_filtered_products=True,
+        masks=True,
+    )
+    out = load_config(cfg).paths.output
+    (job,) = _jobs(cfg)
+    stem = f"{TILE}_VV_{Path(kept_job.output_path).stem.rsplit('_', 1)[1]}"
+    image = out / "images" / TILE / f"{stem}.tif"
+    mask = out / "masks" / TILE / f"{stem}_BorderMask.tif"
+    filtered = out / "speckle" / "sigma" / TILE / f"{stem}_lee.tif"
+    assert (Path(job.output_path), job.mask_path) == (image, str(mask))
+    result = _process(cfg, job)
+    assert sorted(map(Path, result.written)) == sorted(
+        [image, mask, filtered, image.with_suffix(".jpg")]
+    )
+    written = {
+        path: (
+            gdal.Open(str(path)).GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION"),
+            gdal.Open(str(path)).GetRasterBand(1).DataType,
+        )
+        for path in (image, filtered, mask)
+    }
+    assert written == {
+        image: ("LZW", gdal.GDT_Float64),
+        filtered: ("ZSTD", gdal.GDT_Float32),
+        mask: ("PACKBITS", gdal.GDT_Byte),
+    }
+    # The same pixels as S1Tiling's default layout, whatever the names.
+    np.testing.assert_array_equal(read(image), read(kept_job.output_path).astype(np.float64))
+    np.testing.assert_array_equal(read(filtered), read(filtered_path(kept_job.output_path)))
+    assert [j.status for j in _jobs(cfg)] == ["done"]
