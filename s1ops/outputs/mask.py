@@ -25,6 +25,7 @@ import numpy as np
 from s1ops.errors import RasterError
 from s1ops.outputs.geotiff import NODATA, set_nodata, with_otb_tags
 from s1ops.outputs.publish import gdal_writes, publishing
+from s1ops.processing.otb.chain import MASK_CREATION_OPTIONS
 from s1ops.vocabulary import MASK_RADIUS_PX
 
 BLOCK_PX = 512
@@ -132,7 +133,6 @@ _GDAL_TYPES = {
     "float": "GDT_Float32",
     "double": "GDT_Float64",
 }
-MASK_OPTIONS = ("COMPRESS=DEFLATE", "TILED=YES")
 
 
 def write_border_mask(
@@ -141,7 +141,7 @@ def write_border_mask(
     tags: dict[str, str],
     *,
     pixel_type: str = "uint8",
-    options: Sequence[str] = MASK_OPTIONS,
+    options: Sequence[str] = MASK_CREATION_OPTIONS,
 ) -> Path:
     """Read ``image``, write its border mask (by default uint8, DEFLATE, tiled: a request's
     ``creation_options.mask`` says otherwise) atomically with ``tags``.

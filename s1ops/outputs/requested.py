@@ -52,7 +52,7 @@ class JobOutputs:
         copy when asked for, its quicklook next to the published image."""
         path = Path(image)
         kept = keep_image or filtered is None
-        shown = path if kept or filtered is None else Path(filtered)
+        shown = path if filtered is None or kept else Path(filtered)
         return cls(
             image=path,
             mask=Path(mask) if mask is not None and kept else None,
