@@ -57,6 +57,7 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "creation_options.tiled",
             "creation_options.filtered",
             "creation_options.mask",
+            "output_format",
         }
     ),
     "Filtering": frozenset(

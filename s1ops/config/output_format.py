@@ -8,6 +8,10 @@ type, then GDAL creation options ``NAME=value``, separated by spaces or commas;
 set, they replace the defaults. S1Tiling 1.4.2 keeps only the first
 ``creation_options.*`` key of a file (a bug): every one is honoured here.
 Templates and options are checked when the file is read.
+
+``output_format`` (s1ops's own key, default ``GTiff``): ``COG`` publishes
+cloud-optimised GeoTIFFs (``s1ops.outputs.cog``): the same pixels and tags, the
+creation options translated for GDAL's COG driver.
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ import re
 from dataclasses import dataclass, field
 
 from s1ops.config.reader import SectionReader
+from s1ops.outputs.cog import (
+    DRIVERS,
+    FIRST_WRITE_OPTIONS,
+    IMAGE_DEFAULTS,
+    MASK_DEFAULTS,
+    cog_options,
+)
 from s1ops.outputs.naming import (
     FOLDER_FIELDS,
     NAME_FIELDS,
@@ -42,10 +53,12 @@ _SEPARATORS = re.compile(r"[\s,]+")
 
 @dataclass(frozen=True)
 class CreationOptions:
-    """How a product is written: OTB's pixel type and GDAL's creation options."""
+    """How a product is written: OTB's pixel type and GDAL's creation options, and the
+    COG driver's options when the written file is then rewritten as a COG."""
 
     pixel_type: str
     options: tuple[str, ...]
+    cog: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,8 +106,19 @@ def _options(r: SectionReader, key: str, default: CreationOptions) -> CreationOp
     return CreationOptions(pixel_type, tuple(words))
 
 
+def _as_cog(
+    r: SectionReader, key: str, written: CreationOptions, defaults: tuple[str, ...]
+) -> CreationOptions:
+    """``written`` (a GTiff write) as a first write rewritten as a COG."""
+    try:
+        options = cog_options(written.options, defaults)
+    except ValueError as exc:
+        raise r.error(key, " ".join(written.options), f"options for a COG: {exc}") from exc
+    return CreationOptions(written.pixel_type, FIRST_WRITE_OPTIONS, options)
+
+
 def read_output_format(r: SectionReader, calibration: str) -> OutputFormat:
-    """The ``fname_fmt``, ``dname_fmt`` and ``creation_options`` keys s1ops honours."""
+    """The ``fname_fmt``, ``dname_fmt``, ``creation_options`` and ``output_format`` keys."""
     default = OutputFormat()
     naming = OutputNaming(
         calibration=calibration,
@@ -109,9 +133,11 @@ def read_output_format(r: SectionReader, calibration: str) -> OutputFormat:
         raise r.error(
             "fname_fmt.filtered", naming.filtered_name, "a name other than fname_fmt.concatenation"
         )
-    return OutputFormat(
-        naming=naming,
-        image=_options(r, "creation_options.tiled", default.image),
-        filtered=_options(r, "creation_options.filtered", default.filtered),
-        mask=_options(r, "creation_options.mask", default.mask),
-    )
+    image = _options(r, "creation_options.tiled", default.image)
+    filtered = _options(r, "creation_options.filtered", default.filtered)
+    mask = _options(r, "creation_options.mask", default.mask)
+    if r.choice("output_format", DRIVERS, "GTiff") == "COG":
+        image = _as_cog(r, "creation_options.tiled", image, IMAGE_DEFAULTS)
+        filtered = _as_cog(r, "creation_options.filtered", filtered, IMAGE_DEFAULTS)
+        mask = _as_cog(r, "creation_options.mask", mask, MASK_DEFAULTS)
+    return OutputFormat(naming=naming, image=image, filtered=filtered, mask=mask)

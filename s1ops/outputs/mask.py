@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from s1ops.errors import RasterError
+from s1ops.outputs.cog import rewrite_as_cog
 from s1ops.outputs.geotiff import NODATA, set_nodata, with_otb_tags
 from s1ops.outputs.publish import gdal_writes, publishing
 from s1ops.processing.otb.chain import MASK_CREATION_OPTIONS
@@ -142,6 +143,7 @@ def write_border_mask(
     *,
     pixel_type: str = "uint8",
     options: Sequence[str] = MASK_CREATION_OPTIONS,
+    cog: Sequence[str] | None = None,
 ) -> Path:
     """Read ``image``, write its border mask (by default uint8, DEFLATE, tiled: a request's
     ``creation_options.mask`` says otherwise) atomically with ``tags``.
@@ -149,7 +151,8 @@ def write_border_mask(
     The mask also gets the OTB keys of the image (``OTB_KEYS``) and no-data 0:
     S1Tiling's mask is OTB's output from the image, and OTB carries them over
     unchanged (DataType and TileHintX/Y included, measured with OTB 8.1). The
-    mask is published only once proven complete (``s1ops.outputs.publish``).
+    mask is published only once proven complete (``s1ops.outputs.publish``);
+    with ``cog`` (the COG driver's options) it is rewritten as a COG first.
     """
     from osgeo import gdal
 
@@ -172,4 +175,6 @@ def write_border_mask(
         dst.SetMetadata(metadata)
         band = None
         dst = None  # closing writes the directory: a full disk fails here
+        if cog is not None:
+            rewrite_as_cog(partial, cog)
     return Path(mask)

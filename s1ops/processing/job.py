@@ -13,7 +13,7 @@ import errno
 import logging
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,9 +24,11 @@ from s1ops import __version__
 from s1ops.cache.locks import hold_products
 from s1ops.cache.orthoready import orthoready_path
 from s1ops.catalogue.fetch import ensure_unzipped
+from s1ops.config.output_format import CreationOptions
 from s1ops.contracts import FieldReader, load_json
 from s1ops.errors import ConfigError, FileSystemError, ProductsNotOnDiskError
 from s1ops.grid import parse_tile_id
+from s1ops.outputs.cog import rewrite_as_cog
 from s1ops.outputs.empty import (
     EmptyImage,
     EmptyJob,
@@ -57,7 +59,7 @@ from s1ops.processing.joblog import log_inputs, log_output, timed
 from s1ops.processing.margins import margin_thresholds, probe_borders
 from s1ops.processing.otb.chain import Chain, Output
 from s1ops.processing.otb.pipelines import run_with_tags
-from s1ops.processing.otb.runner import run_chain
+from s1ops.processing.otb.runner import run_chain, tags_finalizer
 from s1ops.processing.settings import ProcessSettings
 from s1ops.scratch import require_space, space_guard, work_folder
 from s1ops.sentinel1.ids import ProductId
@@ -337,6 +339,24 @@ def process_job(
         return _produce(ready, settings, outputs, missing, dem_dir=dem_dir)
 
 
+def as_written(
+    finalize: Callable[[Path, int], None] | None, written: CreationOptions
+) -> Callable[[Path, int], None] | None:
+    """``finalize`` (tags, checks) for a chain's output 0, then its rewrite as a COG when
+    the request publishes COGs (after the tags: the COG driver carries them over)."""
+    cog = written.cog
+    if cog is None:
+        return finalize
+
+    def then_cog(partial: Path, index: int) -> None:
+        if finalize is not None:
+            finalize(partial, index)
+        if index == 0:
+            rewrite_as_cog(partial, cog)
+
+    return then_cog
+
+
 def _make_image(
     job: TileJob, settings: ProcessSettings, outputs: JobOutputs, *, dem_dir: str | Path
 ) -> tuple[list[ProductId], float | None]:
@@ -360,14 +380,16 @@ def _make_image(
             inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
         )
         tags = _tags(job, ids, settings, "BACKSCATTERING")
+        written = settings.output_format.image
         if not outputs.keep_image and settings.filtering is not None:
             # S1Tiling chains Despeckle in memory when the unfiltered image is not kept.
             chain = with_despeckle(chain, settings.filtering, settings, str(outputs.primary))
             tags = filtered_tags(tags, settings.filtering)
+            written = settings.output_format.filtered
         check = CheckingFinalizer({0: tags}, settings.min_valid_fraction)
         try:
             # Counted before the rename: an empty image never appears under its final name.
-            run_chain(chain, finalize=check)
+            run_chain(chain, finalize=as_written(check, written))
         except EmptyImage as empty:
             record = record_empty(job, inputs, empty.count, settings.min_valid_fraction)
             raise EmptyJob(record) from empty
@@ -384,7 +406,8 @@ def _make_filtered(
         str(outputs.image), settings.filtering, settings, output_path=str(outputs.filtered)
     )
     tags = filtered_tags(_tags(job, ids, settings, "BACKSCATTERING"), settings.filtering)
-    run_with_tags(chain, {0: tags})
+    finalize = as_written(tags_finalizer({0: tags}), settings.output_format.filtered)
+    run_chain(chain, finalize=finalize)
 
 
 def _produce(
@@ -427,6 +450,7 @@ def _produce(
                 _tags(job, ids, settings, "MASK"),
                 pixel_type=mask_format.pixel_type,
                 options=mask_format.options,
+                cog=mask_format.cog,
             )
         written.append(outputs.mask)
     spec = settings.quicklook
