@@ -32,6 +32,7 @@ SUBCOMMAND_MODULES = (
     "s1ops.cli.catalogue_cmd",
     "s1ops.cli.download_cmd",
     "s1ops.cli.maintenance_cmd",
+    "s1ops.cli.stac_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -58,6 +58,7 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "creation_options.filtered",
             "creation_options.mask",
             "output_format",
+            "stac_catalogue",
         }
     ),
     "Filtering": frozenset(

@@ -9,9 +9,11 @@ set, they replace the defaults. S1Tiling 1.4.2 keeps only the first
 ``creation_options.*`` key of a file (a bug): every one is honoured here.
 Templates and options are checked when the file is read.
 
-``output_format`` (s1ops's own key, default ``GTiff``): ``COG`` publishes
-cloud-optimised GeoTIFFs (``s1ops.outputs.cog``): the same pixels and tags, the
-creation options translated for GDAL's COG driver.
+``stac_catalogue`` (s1ops's own key, default true): the publish task keeps a
+STAC catalogue of the products under ``{output}/stac``
+(``s1ops.outputs.stac_catalogue``). ``output_format`` (s1ops's own key, default
+``GTiff``): ``COG`` publishes cloud-optimised GeoTIFFs (``s1ops.outputs.cog``):
+the same pixels and tags, the creation options translated for GDAL's COG driver.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class OutputFormat:
     image: CreationOptions = CreationOptions("float", FLOAT_CREATION_OPTIONS)
     filtered: CreationOptions = CreationOptions("float", FLOAT_CREATION_OPTIONS)
     mask: CreationOptions = CreationOptions("uint8", MASK_CREATION_OPTIONS)
+    # S1Ops: the publish task keeps {output}/stac, a STAC catalogue of the products.
+    stac_catalogue: bool = True
 
 
 def _template(r: SectionReader, key: str, default: str, *, file: bool) -> str:
@@ -140,4 +144,10 @@ def read_output_format(r: SectionReader, calibration: str) -> OutputFormat:
         image = _as_cog(r, "creation_options.tiled", image, IMAGE_DEFAULTS)
         filtered = _as_cog(r, "creation_options.filtered", filtered, IMAGE_DEFAULTS)
         mask = _as_cog(r, "creation_options.mask", mask, MASK_DEFAULTS)
-    return OutputFormat(naming=naming, image=image, filtered=filtered, mask=mask)
+    return OutputFormat(
+        naming=naming,
+        image=image,
+        filtered=filtered,
+        mask=mask,
+        stac_catalogue=r.flag("stac_catalogue", True),
+    )

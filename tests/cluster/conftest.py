@@ -199,6 +199,7 @@ def output_problems(expected: Path, actual: Path, *, partial_ok: bool = False) -
     GeoTIFFs equal pixel for pixel and tag for tag, quicklooks byte for byte, empty-job
     records equal but for when they were written. ``partial_ok``: hidden partial files (a
     killed writer's, which maintenance removes) are left out of ``actual``."""
+    from s1ops.outputs.stac_catalogue import STAC_FOLDER
     from s1ops.scratch import is_partial_name
     from s1ops.testing.compare import output_differences
 
@@ -206,7 +207,9 @@ def output_problems(expected: Path, actual: Path, *, partial_ok: bool = False) -
         return sorted(
             str(p.relative_to(root))
             for p in root.rglob("*")
-            if p.is_file() and not (partial_ok and root == actual and is_partial_name(p.name))
+            if p.is_file()
+            and p.relative_to(root).parts[0] != STAC_FOLDER  # publish's, not process's
+            and not (partial_ok and root == actual and is_partial_name(p.name))
         )
 
     names = files(expected)

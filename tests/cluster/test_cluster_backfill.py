@@ -34,7 +34,7 @@ def _tile_day_files(out: Path) -> list[str]:
     return sorted(
         str(p.relative_to(out))
         for p in out.rglob("*")
-        if p.is_file() and TILE in p.name and stamp in p.name
+        if p.is_file() and TILE in p.name and stamp in p.name and "stac" not in p.parts
     )
 
 

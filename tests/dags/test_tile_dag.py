@@ -91,6 +91,13 @@ def test_products_are_downloaded_processed_and_published_once(
     assert states[("vv.process", 0)] == TaskInstanceState.SUCCESS
     assert states[("vh.process", 0)] == TaskInstanceState.SUCCESS
     assert len(_publish(run)["new"]) == 4
+    # publish catalogued both products (STAC: tests/s1ops/outputs/test_stac.py).
+    items = sorted((cfg.parent / "out" / "stac" / "32NNJ").glob("*/*.json"))
+    assert [p.stem for p in items] == sorted(DAY_SINGLE.format(pol=p) for p in ("vv", "vh"))
+    assert all(
+        sorted(json.loads(p.read_text())["assets"]) == ["backscatter", "mask"] for p in items
+    )
+    catalogued = {p: p.stat().st_mtime_ns for p in items}
     downloads = stac.stats().downloads
 
     # The same day again: planned as done, nothing fetched or processed.
@@ -100,6 +107,7 @@ def test_products_are_downloaded_processed_and_published_once(
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
     assert stac.stats().downloads == downloads
     assert _publish(again)["new"] == []
+    assert {p: p.stat().st_mtime_ns for p in catalogued} == catalogued  # up to date: kept
     assert sorted(Path(p).name for p in _publish(again)["outputs"]) == _expected(DAY_SINGLE)
     # The shell reproduces the run's plan: same request, jobs and products to fetch.
     assert _cli_plan(cfg, again) == _plan_xcoms(again)

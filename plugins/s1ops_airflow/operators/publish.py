@@ -11,6 +11,7 @@ from airflow.sdk import Asset, BaseOperator, Context
 from s1ops_airflow.operators.plan import PLAN_KEY
 
 if TYPE_CHECKING:
+    from s1ops.config.request import S1Config
     from s1ops.planning.jobs import TileJob
     from s1ops.processing.job import JobResult
 
@@ -48,7 +49,9 @@ class PublishTileOperator(BaseOperator):
     ``outputs`` are the images and masks of every planned job now on disk,
     ``new`` those produced by this run, ``empty`` the planned jobs that published
     nothing (no valid pixel; their process task was skipped). The tile's Asset
-    gets an event with ``new``: an empty job is never in it.
+    gets an event with ``new``: an empty job is never in it. With the request's
+    ``stac_catalogue`` on, every product among ``outputs`` without an up-to-date
+    STAC Item gets one in ``{output}/stac``.
     """
 
     template_fields: Sequence[str] = ("tile_id", "config_path")
@@ -78,7 +81,13 @@ class PublishTileOperator(BaseOperator):
         results = [r for t in self.process_task_ids for r in _results(ti.xcom_pull(task_ids=t))]
         plan = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY)
         plan = None if plan is None else PlanResult.from_dict(plan)
-        found = run_outputs(self.tile_id, plan, results, filtered_of=self._filtered_of())
+        cfg = self._config()
+        found = run_outputs(self.tile_id, plan, results, filtered_of=_filtered_of(cfg))
+        if cfg is not None and cfg.output_format.stac_catalogue:
+            from s1ops.outputs.stac_catalogue import catalogue_outputs
+
+            items = catalogue_outputs(cfg.paths.output, self.tile_id, found.outputs)
+            self.log.info("STAC: %d item(s) written under %s/stac", len(items), cfg.paths.output)
         event = context["outlet_events"][self.asset]
         event.extra = {"tile_id": self.tile_id, "new": list(found.new)}
         self.log.info("%s", found.summary())
@@ -86,14 +95,18 @@ class PublishTileOperator(BaseOperator):
             self.log.warning("%s: empty, nothing published: %s", job_id, reason)
         return found.to_dict()
 
-    def _filtered_of(self) -> Callable[[TileJob], str] | None:
-        """Where the request puts a job's filtered image, when it filters."""
+    def _config(self) -> S1Config | None:
+        """The request (read at execute time, not at DAG parse), when the task names it."""
         if self.config_path is None:
             return None
         from s1ops.config.request import load_config
 
-        cfg = load_config(self.config_path)
-        if cfg.filtering is None:
-            return None
-        naming, output_dir = cfg.output_format.naming, cfg.paths.output
-        return lambda job: str(naming.filtered_path(output_dir, job.output_name()))
+        return load_config(self.config_path)
+
+
+def _filtered_of(cfg: S1Config | None) -> Callable[[TileJob], str] | None:
+    """Where the request puts a job's filtered image, when it filters."""
+    if cfg is None or cfg.filtering is None:
+        return None
+    naming, output_dir = cfg.output_format.naming, cfg.paths.output
+    return lambda job: str(naming.filtered_path(output_dir, job.output_name()))
