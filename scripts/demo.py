@@ -45,6 +45,7 @@ from demo_runtime import (  # noqa: E402
     failure_reasons,
     free_port,
     print_summary,
+    show_tiles_page,
     standalone_env,
     wait_for_backfills,
 )
@@ -187,6 +188,7 @@ def run_demo(args: argparse.Namespace, children: Children, docker: DockerSetup |
         # A run's logical date may be its interval's end: one day more.
         reasons=lambda: failure_reasons(env, first, last + timedelta(days=1)),
     )
+    ok = show_tiles_page(api, work, tiles) and ok
     if sys.stdin.isatty() and not args.no_wait:
         print("\nAirflow keeps running: press Ctrl-C to stop it (and everything the demo started).")
         try:

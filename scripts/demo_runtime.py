@@ -232,7 +232,7 @@ class AirflowApi:
     def _call(self, method: str, path: str, body: Any = None, auth: bool = True) -> tuple[int, Any]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth:
-            headers["Authorization"] = f"Bearer {self._get_token()}"
+            headers["Authorization"] = f"Bearer {self.token()}"
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data, headers, method=method)
         # A busy machine (a 2-core one parsing, scheduling and running OTB) can keep the
@@ -257,7 +257,8 @@ class AirflowApi:
                     ) from None
         raise AssertionError("unreachable")
 
-    def _get_token(self) -> str:
+    def token(self) -> str:
+        """A JWT of the admin user (the REST API's bearer token, the UI's session cookie)."""
         if self._token is None:
             user, password = self.login()
             status, answer = self._call(
@@ -486,6 +487,10 @@ def print_summary(
         print(f"  {line}")
     if not found:
         print(verdict(written, empty, found))
+    catalog = output_dir / "stac" / "catalog.json"
+    if catalog.is_file():
+        items = len(list(catalog.parent.glob("*/*/*.json")))
+        print(f"STAC catalogue: {catalog} ({items} items; `s1ops stac rebuild CFG` remakes it)")
     minutes, secs = divmod(round(seconds), 60)
     print(f"Time taken: {minutes} min {secs:02d} s")
     user, password = api.login()
@@ -505,3 +510,42 @@ def failure_reasons(env: Mapping[str, str], first: date, last: date) -> str:
         check=False,
     )
     return done.stdout.strip() or done.stderr.strip()
+
+
+def show_tiles_page(api: AirflowApi, work: Path, tiles: list[str]) -> bool:
+    """Print where the "S1 tiles" page is, and look at it in headless Chromium: every tile
+    shown, refused without signing in (``tiles_page_check``). False when it is not right."""
+    from tiles_page_check import PAGE_PATH, UI_PATH, check_tiles_page, chromium_path
+
+    print(f"S1 tiles page: {api.base}{UI_PATH}  (the page alone: {api.base}{PAGE_PATH})")
+    chromium = chromium_path()
+    if chromium is None:
+        print("  not looked at in a browser: no chromium here (make setup installs Debian's)")
+        return True
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        result = check_tiles_page(api.base, api.token(), work, chromium)
+    except PlaywrightError as exc:
+        print(f"  FAILED in headless Chromium: {str(exc).splitlines()[0]}")
+        return False
+    (work / "tiles_page.json").write_text(json.dumps(result, indent=2))
+    problems = []
+    if result.get("status") != 200:
+        problems.append(f"the page answered {result.get('status')}")
+    if result.get("unauthenticated_status") not in (401, 403):
+        problems.append(f"without signing in it answered {result.get('unauthenticated_status')}")
+    shown = result.get("tiles", {})
+    if sorted(shown) != sorted(tiles):
+        problems.append(f"tiles shown {sorted(shown)}, configured {sorted(tiles)}")
+    states = ", ".join(f"{tile} {state}" for tile, state in sorted(shown.items()))
+    for line in problems:
+        print(f"  PROBLEM: {line}")
+    if not problems:
+        print(
+            f"  looked at in headless Chromium: {states}; {len(result.get('cells', []))} "
+            f"tile-days; refused without signing in "
+            f"({result['unauthenticated_status']}); screenshots {result['screenshot']}, "
+            f"{result['ui_screenshot']}"
+        )
+    return not problems

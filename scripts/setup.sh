@@ -19,8 +19,10 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # docker.io and debootstrap: the private engine and base image of the docker runner's tests.
 # postgresql and redis-server: `make cluster` (private instances, started by scripts/cluster.sh).
+# chromium: the demo looks at its "S1 tiles" page in it (Playwright; its own browser download
+# is not used).
 APT_PACKAGES=(otb-bin libotb-apps libotb-dev gdal-bin libgdal-dev swig dpkg-dev g++ make
-  xz-utils docker.io debootstrap postgresql redis-server)
+  xz-utils docker.io debootstrap postgresql redis-server chromium)
 
 step_apt() {
   local missing=()

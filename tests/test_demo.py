@@ -8,12 +8,16 @@ shows on purpose. The OFFLINE product covers 32NNJ and 32NNH.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from pystac import STACObjectType
+from pystac.validation import JsonSchemaSTACValidator
 
 from s1ops.outputs.empty import count_valid, read_empty_record
 from s1ops.outputs.geotiff import read_tags
@@ -76,6 +80,7 @@ def test_the_demo_succeeds_and_says_where_to_look(demo) -> None:
     assert "Runner: local (OTB in the Airflow worker's task processes)" in done.stdout
     password_file = work / "airflow" / "simple_auth_manager_passwords.json.generated"
     assert "Airflow UI: http://127.0.0.1:" in done.stdout
+    assert f"STAC catalogue: {work / 'out' / 'stac' / 'catalog.json'} (10 items" in done.stdout
     assert str(password_file) in done.stdout
 
 
@@ -85,7 +90,14 @@ def test_every_expected_product_is_written_with_its_tags_and_pixels(demo, expect
         (tile, pol) for tile in TILES for pol in ("vv", "vh")
     }
     assert len(expected) == 12  # two passes
+    stac = work / "out" / "stac"
     for e in expected:
+        item = stac / e.tile_id / e.output.stem / f"{e.output.stem}.json"
+        assert item.is_file() != e.empty, item  # catalogued by publish, unless empty
+        if item.is_file():  # STAC 1.1's item schema (pystac's local copy)
+            document = json.loads(item.read_text())
+            JsonSchemaSTACValidator().validate_core(document, STACObjectType.ITEM, "1.1.0")
+            assert sorted(document["assets"]) == ["backscatter", "mask", "quicklook"]
         if e.empty:
             continue
         valid = count_valid(e.output)
@@ -136,3 +148,27 @@ def test_the_offline_product_was_waited_for_by_the_triggerer(demo) -> None:
 def test_nothing_the_demo_started_is_left_running(demo) -> None:
     work, _, _ = demo
     assert _processes_with(f"S1OPS_DEMO_DIR={work}") == []
+
+
+def test_the_tiles_page_shows_every_tile_in_a_browser(demo, expected) -> None:
+    """What the demo's headless Chromium read from the rendered "S1 tiles" page."""
+    work, done, _ = demo
+    assert "S1 tiles page: http://127.0.0.1:" in done.stdout
+    seen = json.loads((work / "tiles_page.json").read_text())
+    assert seen["status"] == 200
+    assert seen["unauthenticated_status"] == 401  # refused without signing in
+    assert seen["tiles"] == {tile: "done" for tile in TILES}
+    assert seen["embedded_tiles"] == len(TILES)  # inside Airflow's UI, from its nav entry
+    cells = {(c["tile"], c["day"]): c for c in seen["cells"]}
+    for e in expected:
+        cell = cells[(e.tile_id, e.day.isoformat())]
+        assert cell["state"] == "done" and cell["run"].startswith("../dags/"), cell
+        linked = [q for q in cell["quicklooks"] if e.output.stem in q]
+        assert len(linked) == (0 if e.empty else 1), cell
+    assert seen["quicklook"] == {"status": 200, "type": "image/jpeg"}
+    for key in ("screenshot", "ui_screenshot"):
+        shot = Path(seen[key])
+        assert shot.stat().st_size > 10_000, shot
+        # Kept under the repository's work/ for people to look at after a run.
+        (REPO / "work").mkdir(exist_ok=True)
+        shutil.copyfile(shot, REPO / "work" / shot.name)

@@ -38,6 +38,13 @@ QUICKLOOK_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/p
 # The valid-data footprint is traced on the image read at most this many pixels a side.
 FOOTPRINT_PX = 512
 ACQUISITION_FORMAT = "%Y:%m:%dT%H:%M:%SZ"
+# What every S1Tiling product says of itself, and an Item needs.
+REQUIRED_TAGS = (
+    "S2_TILE_CORRESPONDING_CODE",
+    "POLARIZATION",
+    "ACQUISITION_DATETIME",
+    "RELATIVE_ORBIT_NUMBER",
+)
 # An image, its mask and its filtered copy share these tags (and their input products).
 _SAME_PRODUCT = ("S2_TILE_CORRESPONDING_CODE", "POLARIZATION", "CALIBRATION")
 
@@ -66,7 +73,12 @@ class ProductFiles:
 
 def _kind(tags: Mapping[str, str]) -> str | None:
     """What an output GeoTIFF is, by its tags (None: not an S1Tiling product)."""
-    if "S2_TILE_CORRESPONDING_CODE" not in tags or "POLARIZATION" not in tags:
+    if any(key not in tags for key in REQUIRED_TAGS):
+        return None
+    try:
+        _acquisition(tags["ACQUISITION_DATETIME"])
+        int(tags["RELATIVE_ORBIT_NUMBER"])
+    except ValueError:
         return None
     if tags.get("IMAGE_TYPE") == "MASK":
         return "mask"
@@ -98,6 +110,7 @@ def product_groups(tifs: Iterable[str | os.PathLike[str]]) -> list[ProductFiles]
             continue
         kind = _kind(tags)
         if kind is None:
+            log.info("%s is not an S1Tiling product (tags %s): not catalogued", tif, REQUIRED_TAGS)
             continue
         key = (*(tags.get(k, "") for k in _SAME_PRODUCT), tags.get("INPUT_S1_IMAGES", tif.stem))
         groups.setdefault(key, {})[kind] = tif
@@ -211,134 +224,147 @@ def item_path(root: Path, tile_id: str, item_id: str) -> Path:
     return root / tile_id / item_id / f"{item_id}.json"
 
 
-def item_dict(product: ProductFiles, root: Path) -> dict[str, Any]:
-    """The STAC Item of ``product`` as a dict, its asset hrefs relative to where the
-    catalogue at ``root`` keeps it."""
-    import pystac
+def _geometry(facts: RasterFacts) -> tuple[dict[str, Any], list[float], list[float]]:
+    """GeoJSON geometry and lon/lat bbox of the valid pixels (the grid's outline when none
+    is valid), and the grid's bbox in its own CRS."""
     import shapely
-    from pystac.extensions.projection import ProjectionExtension
-    from pystac.extensions.sar import FrequencyBand, SarExtension
-    from pystac.extensions.sat import OrbitState, SatExtension
+    from shapely.geometry import box
 
-    primary = product.primary
-    tags = read_tags(primary)
-    item_dir = item_path(root, tags["S2_TILE_CORRESPONDING_CODE"], product.item_id).parent
-    facts = raster_facts(primary, product.mask)
     x0, dx, _, y0, _, dy = facts.geotransform
     x1, y1 = x0 + dx * facts.width, y0 + dy * facts.height
     native_bbox = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
     if facts.footprint_wkt is not None:
         outline = shapely.from_wkt(facts.footprint_wkt)
-        geometry: dict[str, Any] = shapely.geometry.mapping(outline)
-        bbox = [round(v, 6) for v in outline.bounds]
-    else:  # no valid pixel: the grid's own outline
-        from shapely.geometry import box
-
+    else:
         outline = _to_lonlat(box(*native_bbox), facts.epsg)
-        geometry, bbox = shapely.geometry.mapping(outline), [round(v, 6) for v in outline.bounds]
-    geometry = _plain(geometry)
-    unit = tags.get("FLYING_UNIT_CODE", "s1a").lower()
+    geometry = _plain(shapely.geometry.mapping(outline))
+    return geometry, [round(v, 6) for v in outline.bounds], native_bbox
+
+
+def _software(tags: Mapping[str, str]) -> dict[str, str]:
+    """``processing:software``: s1ops, OTB, and the writer of a file s1ops did not write."""
+    software = {"s1ops": __version__}
+    if "OTB_VERSION" in tags:
+        software["OTB"] = tags["OTB_VERSION"]
+    written_by = tags.get("TIFFTAG_SOFTWARE", "")
+    if written_by and not written_by.startswith("s1ops"):
+        name, _, version = written_by.partition(" v")
+        software[name] = version or "unknown"
+    return software
+
+
+def _add_extensions(
+    item: Any, tags: Mapping[str, str], facts: RasterFacts, native_bbox: list[float]
+) -> None:
+    """The projection (``native_bbox``: the grid's, in its CRS), SAR, satellite and
+    processing fields."""
+    from pystac.extensions.projection import ProjectionExtension
+    from pystac.extensions.sar import (
+        FrequencyBand,
+        ObservationDirection,
+        Polarization,
+        SarExtension,
+    )
+    from pystac.extensions.sat import OrbitState, SatExtension
+
+    x0, dx, _, y0, _, dy = facts.geotransform
+    proj = ProjectionExtension.ext(item, add_if_missing=True)
+    proj.code = f"EPSG:{facts.epsg}"
+    proj.shape = [facts.height, facts.width]
+    proj.transform = [dx, 0.0, x0, 0.0, dy, y0]
+    proj.bbox = native_bbox
+    SarExtension.ext(item, add_if_missing=True).apply(
+        instrument_mode="IW",
+        frequency_band=FrequencyBand.C,
+        polarizations=[Polarization(tags["POLARIZATION"].upper())],
+        product_type="GRD",
+        center_frequency=CENTER_FREQUENCY_GHZ,
+        observation_direction=ObservationDirection.RIGHT,
+    )
+    sat = SatExtension.ext(item, add_if_missing=True)
+    ascending = tags.get("ORBIT_DIRECTION") == "ASC"
+    sat.orbit_state = OrbitState.ASCENDING if ascending else OrbitState.DESCENDING
+    sat.relative_orbit = int(tags["RELATIVE_ORBIT_NUMBER"])
+    if tags.get("ORBIT_NUMBER", "").isdigit():
+        sat.absolute_orbit = int(tags["ORBIT_NUMBER"])
     inputs = _inputs(tags)
-    polarisation = tags["POLARIZATION"].upper()
+    item.properties.update(
+        {
+            "processing:level": "L2",
+            "processing:facility": "s1ops",
+            "processing:software": _software(tags),
+            "processing:lineage": (
+                f"calibrated ({tags.get('CALIBRATION', '')}), orthorectified onto the S2 tile "
+                "and merged from " + ", ".join(inputs)
+            ),
+            "s1ops:input_products": inputs,
+        }
+    )
+    item.stac_extensions.append(PROCESSING_SCHEMA)
+
+
+def _add_assets(item: Any, product: ProductFiles, item_dir: Path, title: str, cog: bool) -> None:
+    """The product's files, their hrefs relative to ``item_dir``."""
+    import pystac
+
+    media = COG if cog else GEOTIFF
+    assets = (
+        ("backscatter", product.image, title, media, ["data", "backscatter"]),
+        (
+            "filtered",
+            product.filtered,
+            f"{title}, speckle filtered",
+            media,
+            ["data", "backscatter", "filtered"],
+        ),
+        ("mask", product.mask, "border mask (1: valid data)", media, ["data", "mask"]),
+        (
+            "quicklook",
+            product.quicklook,
+            "quicklook (dB, grey)",
+            QUICKLOOK_TYPES.get(product.quicklook.suffix.lower(), "image/jpeg")
+            if product.quicklook
+            else "",
+            ["overview"],
+        ),
+    )
+    for key, path, asset_title, media_type, roles in assets:
+        if path is not None:
+            href = _relative(path, item_dir)
+            item.add_asset(key, pystac.Asset(href, asset_title, media_type=media_type, roles=roles))
+
+
+def item_dict(product: ProductFiles, root: Path) -> dict[str, Any]:
+    """The STAC Item of ``product`` as a dict, its asset hrefs relative to where the
+    catalogue at ``root`` keeps it."""
+    import pystac
+
+    tags = read_tags(product.primary)
+    tile_id = tags["S2_TILE_CORRESPONDING_CODE"]
+    facts = raster_facts(product.primary, product.mask)
+    geometry, bbox, native_bbox = _geometry(facts)
+    unit = tags.get("FLYING_UNIT_CODE", "s1a").lower()
     calibration = tags.get("CALIBRATION", "")
+    title = f"{calibration}0 {tags['POLARIZATION'].upper()}"
     item = pystac.Item(
         id=product.item_id,
         geometry=geometry,
         bbox=bbox,
         datetime=_acquisition(tags["ACQUISITION_DATETIME"]),
         properties={
-            "title": f"{calibration}0 {polarisation} over {tags['S2_TILE_CORRESPONDING_CODE']}",
+            "title": f"{title} over {tile_id}",
             "platform": f"sentinel-{unit[1:]}",
             "constellation": "sentinel-1",
             "instruments": ["c-sar"],
-            "gsd": float(tags.get("SPATIAL_RESOLUTION", abs(dx))),
-            "s2:mgrs_tile": tags["S2_TILE_CORRESPONDING_CODE"],
+            "gsd": float(tags.get("SPATIAL_RESOLUTION", abs(facts.geotransform[1]))),
+            "s2:mgrs_tile": tile_id,
             "s1ops:calibration": calibration,
             "s1ops:noise_removed": tags.get("NOISE_REMOVED", "False") == "True",
             "s1ops:filtered": product.image is None,
         },
     )
-    proj = ProjectionExtension.ext(item, add_if_missing=True)
-    proj.code = f"EPSG:{facts.epsg}"
-    proj.shape = [facts.height, facts.width]
-    proj.transform = [dx, 0.0, x0, 0.0, dy, y0]
-    proj.bbox = native_bbox
-    sar = SarExtension.ext(item, add_if_missing=True)
-    sar.apply(
-        instrument_mode="IW",
-        frequency_band=FrequencyBand.C,
-        polarizations=[pystac.extensions.sar.Polarization(polarisation)],
-        product_type="GRD",
-        center_frequency=CENTER_FREQUENCY_GHZ,
-        observation_direction=pystac.extensions.sar.ObservationDirection.RIGHT,
-    )
-    sat = SatExtension.ext(item, add_if_missing=True)
-    sat.orbit_state = (
-        OrbitState.ASCENDING if tags.get("ORBIT_DIRECTION") == "ASC" else OrbitState.DESCENDING
-    )
-    sat.relative_orbit = int(tags["RELATIVE_ORBIT_NUMBER"])
-    if tags.get("ORBIT_NUMBER", "").isdigit():
-        sat.absolute_orbit = int(tags["ORBIT_NUMBER"])
-    software = {"s1ops": __version__}
-    if "OTB_VERSION" in tags:
-        software["OTB"] = tags["OTB_VERSION"]
-    written_by = tags.get("TIFFTAG_SOFTWARE", "")
-    if written_by and not written_by.startswith("s1ops"):
-        software[written_by.split(" v")[0]] = written_by.partition(" v")[2] or "unknown"
-    item.properties.update(
-        {
-            "processing:level": "L2",
-            "processing:facility": "s1ops",
-            "processing:software": software,
-            "processing:lineage": (
-                f"calibrated ({calibration}), orthorectified onto the S2 tile and merged from "
-                + ", ".join(inputs)
-            ),
-            "s1ops:input_products": inputs,
-        }
-    )
-    item.stac_extensions.append(PROCESSING_SCHEMA)
-    media = COG if facts.cog else GEOTIFF
-    if product.image is not None:
-        item.add_asset(
-            "backscatter",
-            pystac.Asset(
-                _relative(product.image, item_dir),
-                title=f"{calibration}0 {polarisation}",
-                media_type=media,
-                roles=["data", "backscatter"],
-            ),
-        )
-    if product.filtered is not None:
-        item.add_asset(
-            "filtered",
-            pystac.Asset(
-                _relative(product.filtered, item_dir),
-                title=f"{calibration}0 {polarisation}, speckle filtered",
-                media_type=media,
-                roles=["data", "backscatter", "filtered"],
-            ),
-        )
-    if product.mask is not None:
-        item.add_asset(
-            "mask",
-            pystac.Asset(
-                _relative(product.mask, item_dir),
-                title="border mask (1: valid data)",
-                media_type=media,
-                roles=["data", "mask"],
-            ),
-        )
-    if product.quicklook is not None:
-        item.add_asset(
-            "quicklook",
-            pystac.Asset(
-                _relative(product.quicklook, item_dir),
-                title="quicklook (dB, grey)",
-                media_type=QUICKLOOK_TYPES.get(product.quicklook.suffix.lower(), "image/jpeg"),
-                roles=["overview"],
-            ),
-        )
+    _add_extensions(item, tags, facts, native_bbox)
+    _add_assets(item, product, item_path(root, tile_id, product.item_id).parent, title, facts.cog)
     item.stac_extensions = sorted(set(item.stac_extensions))
     return item.to_dict(include_self_link=False, transform_hrefs=False)
 
