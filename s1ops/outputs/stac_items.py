@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from s1ops import __version__
+from s1ops.errors import RasterError
 from s1ops.outputs.geotiff import read_tags
 
 log = logging.getLogger(__name__)
@@ -341,7 +342,12 @@ def item_dict(product: ProductFiles, root: Path) -> dict[str, Any]:
 
     tags = read_tags(product.primary)
     tile_id = tags["S2_TILE_CORRESPONDING_CODE"]
-    facts = raster_facts(product.primary, product.mask)
+    try:
+        facts = raster_facts(product.primary, product.mask)
+    except (RuntimeError, ValueError) as exc:  # GDAL's errors: a damaged file, an odd CRS
+        raise RasterError(
+            product.primary, f"cannot be catalogued ({exc})", "a readable GeoTIFF in a UTM CRS"
+        ) from exc
     geometry, bbox, native_bbox = _geometry(facts)
     unit = tags.get("FLYING_UNIT_CODE", "s1a").lower()
     calibration = tags.get("CALIBRATION", "")

@@ -232,3 +232,16 @@ def test_a_filtered_only_product_and_a_product_with_no_valid_pixel(tmp_path: Pat
     assert sorted(item["assets"]) == ["filtered", "quicklook"]
     assert item["properties"]["s1ops:filtered"] is True
     assert item["geometry"]["type"] == "Polygon"  # the grid's outline, for want of pixels
+
+
+def test_a_damaged_product_is_named_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = _request(tmp_path)
+    image = write_product(tmp_path / "out", "32NNJ", "vv", "20200108", mask=False)
+    whole = image.read_bytes()
+    image.write_bytes(whole[: len(whole) // 2])  # its directory kept, half its pixels gone
+    assert main(["stac", "rebuild", str(cfg)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("s1ops stac: error: ") and str(image) in error, error
+    assert "cannot be catalogued" in error
