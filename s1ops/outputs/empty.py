@@ -31,7 +31,7 @@ from typing import Any
 
 from s1ops.contracts import FieldReader
 from s1ops.errors import ContractError
-from s1ops.scratch import partial_path
+from s1ops.outputs.publish import publish_json
 
 log = logging.getLogger(__name__)
 
@@ -218,19 +218,7 @@ def empty_record_path(image: str | os.PathLike[str]) -> Path:
 
 def write_empty_record(image: str | os.PathLike[str], record: EmptyRecord) -> Path:
     """Write ``record`` for ``image`` durably: a partial file, synced, renamed."""
-    target = empty_record_path(image)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = partial_path(target)
-    try:
-        with open(partial, "w", encoding="utf-8") as f:
-            json.dump(record.to_dict(), f, indent=1)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+    return publish_json(empty_record_path(image), record.to_dict(), indent=1)
 
 
 def read_empty_record(image: str | os.PathLike[str]) -> EmptyRecord | None:

@@ -302,3 +302,24 @@ def publishing(final: str | os.PathLike[str]) -> Iterator[Path]:
         publish([(partial, target)])
     finally:
         _discard(partial)  # nothing left after a publication or a failure
+
+
+def publish_json(path: str | os.PathLike[str], document: Any, *, indent: int = 2) -> Path:
+    """Write ``document`` as JSON to ``path`` whole or not at all: under its partial name,
+    synced, renamed (a reader never sees half a file; a crash leaves a partial file,
+    which the maintenance sweeps)."""
+    import json
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = partial_path(target)
+    try:
+        with open(partial, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=indent)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target

@@ -26,8 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from s1ops.outputs.publish import publish_json
 from s1ops.outputs.stac_items import ProductFiles, item_dict, item_path, product_groups
-from s1ops.scratch import is_partial_name, partial_path
+from s1ops.scratch import is_partial_name
 
 STAC_FOLDER = "stac"
 LOCK_NAME = ".lock"
@@ -47,21 +48,6 @@ def catalogue_root(output_dir: str | os.PathLike[str]) -> Path:
 
 def collection_id(tile_id: str) -> str:
     return f"s1ops-{tile_id}"
-
-
-def write_json(path: Path, document: dict[str, Any]) -> None:
-    """Write ``document`` to ``path`` whole or not at all (partial name, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = partial_path(path)
-    try:
-        with open(partial, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -172,7 +158,7 @@ def _update_collection(
         boxes += extent.get("spatial", {}).get("bbox", [])[:1]
         times += [t for t in extent.get("temporal", {}).get("interval", [[]])[0] if t]
     document = _collection_document(tile_id, _union(boxes), [min(times), max(times)], sorted(ids))
-    write_json(path, document)
+    publish_json(path, document)
 
 
 def _update_root(root: Path, tiles: Sequence[str]) -> None:
@@ -182,11 +168,30 @@ def _update_root(root: Path, tiles: Sequence[str]) -> None:
         for link in (found or {}).get("links", [])
         if link.get("rel") == "child" and isinstance(link.get("title"), str)
     }
-    write_json(root / "catalog.json", _root_document(sorted(known | set(tiles))))
+    publish_json(root / "catalog.json", _root_document(sorted(known | set(tiles))))
 
 
 def _tile_of(item: dict[str, Any]) -> str:
     return str(item["properties"]["s2:mgrs_tile"])
+
+
+def _write_items(
+    root: Path, products: Sequence[ProductFiles], *, replace_all: bool
+) -> dict[str, list[Path]]:
+    """Write the Items of ``products`` and their collections (``replace_all``: made anew,
+    else updated), under the catalogue's lock; the Item files of each tile."""
+    # The rasters are read before the lock is taken: other publishers wait only for JSON.
+    by_tile: dict[str, list[dict[str, Any]]] = {}
+    for item in (item_dict(p, root) for p in products):
+        by_tile.setdefault(_tile_of(item), []).append(item)
+    written: dict[str, list[Path]] = {}
+    for tile_id, items in sorted(by_tile.items()):
+        for item in items:
+            path = item_path(root, tile_id, item["id"])
+            publish_json(path, _with_links(item, tile_id))
+            written.setdefault(tile_id, []).append(path)
+        _update_collection(root, tile_id, items, replace_all=replace_all)
+    return written
 
 
 def add_products(
@@ -196,51 +201,29 @@ def add_products(
     if not products:
         return []
     root = catalogue_root(output_dir)
-    # The rasters are read before the lock is taken: other publishers wait only for JSON.
-    made = [item_dict(p, root) for p in products]
-    by_tile: dict[str, list[dict[str, Any]]] = {}
-    for item in made:
-        by_tile.setdefault(_tile_of(item), []).append(item)
-    written = []
     with catalogue_lock(root):
-        for tile_id, items in sorted(by_tile.items()):
-            for item in items:
-                path = item_path(root, tile_id, item["id"])
-                write_json(path, _with_links(item, tile_id))
-                written.append(path)
-            _update_collection(root, tile_id, items, replace_all=False)
-        _update_root(root, list(by_tile))
-    return written
+        written = _write_items(root, products, replace_all=False)
+        _update_root(root, list(written))
+    return [path for paths in written.values() for path in paths]
 
 
 def rebuild(output_dir: str | os.PathLike[str], products: Sequence[ProductFiles]) -> list[Path]:
     """Make the catalogue of exactly ``products`` (what is on disk): Items of products no
     longer there are removed, collections and the root written anew."""
     root = catalogue_root(output_dir)
-    made = [item_dict(p, root) for p in products]
-    by_tile: dict[str, list[dict[str, Any]]] = {}
-    for item in made:
-        by_tile.setdefault(_tile_of(item), []).append(item)
-    written = []
     with catalogue_lock(root):
-        keep = set()
-        for tile_id, items in sorted(by_tile.items()):
-            for item in items:
-                path = item_path(root, tile_id, item["id"])
-                write_json(path, _with_links(item, tile_id))
-                written.append(path)
-                keep.add(path)
-            _update_collection(root, tile_id, items, replace_all=True)
+        written = _write_items(root, products, replace_all=True)
+        keep = {path for paths in written.values() for path in paths}
         for tile_dir in (d for d in root.iterdir() if d.is_dir()):
             for stale in tile_dir.glob("*/*.json"):
                 if stale not in keep and not is_partial_name(stale.name):
                     stale.unlink()
                     _remove_if_empty(stale.parent)
-            if tile_dir.name not in by_tile:
+            if tile_dir.name not in written:
                 (tile_dir / "collection.json").unlink(missing_ok=True)
                 _remove_if_empty(tile_dir)
-        write_json(root / "catalog.json", _root_document(sorted(by_tile)))
-    return written
+        publish_json(root / "catalog.json", _root_document(sorted(written)))
+    return sorted(keep)
 
 
 def _remove_if_empty(folder: Path) -> None:
