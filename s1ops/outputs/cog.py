@@ -22,7 +22,8 @@ from pathlib import Path
 from s1ops.scratch import PARTIAL_MARK, new_token
 
 DRIVERS = ("GTiff", "COG")
-# The options of GDAL 3.6's COG driver (its DMD_CREATIONOPTIONLIST).
+# The options of GDAL 3.6's COG driver (its DMD_CREATIONOPTIONLIST) that keep the
+# pixels on the S2 tile's grid.
 COG_OPTION_NAMES = frozenset(
     {
         "COMPRESS",
@@ -38,9 +39,17 @@ COG_OPTION_NAMES = frozenset(
         "BIGTIFF",
         "RESAMPLING",
         "OVERVIEW_RESAMPLING",
-        "WARP_RESAMPLING",
         "OVERVIEWS",
         "OVERVIEW_COUNT",
+        "GEOTIFF_VERSION",
+        "SPARSE_OK",
+        "STATISTICS",
+    }
+)
+# Its options that would warp the image onto another grid (or add a band): a product
+# stays on its tile's grid, as planning, masks and S1Tiling's users expect.
+REGRIDDING_OPTIONS = frozenset(
+    {
         "TILING_SCHEME",
         "ZOOM_LEVEL",
         "ZOOM_LEVEL_STRATEGY",
@@ -49,9 +58,7 @@ COG_OPTION_NAMES = frozenset(
         "EXTENT",
         "ALIGNED_LEVELS",
         "ADD_ALPHA",
-        "GEOTIFF_VERSION",
-        "SPARSE_OK",
-        "STATISTICS",
+        "WARP_RESAMPLING",
     }
 )
 _PREDICTORS = {"1": "NO", "2": "STANDARD", "3": "FLOATING_POINT"}
@@ -100,6 +107,8 @@ def cog_options(gtiff_options: Sequence[str], defaults: Sequence[str]) -> tuple[
             name = "LEVEL"
         elif name == "PREDICTOR":
             value = _PREDICTORS.get(value, value)
+        if name in REGRIDDING_OPTIONS:
+            raise ValueError(f"{option!r} would take the product off its S2 tile's grid")
         if name not in COG_OPTION_NAMES:
             raise ValueError(
                 f"{option!r} has no counterpart in GDAL's COG driver "

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from s1ops.errors import ContractError
 from s1ops.outputs.publish import publish_json
 from s1ops.outputs.stac_items import ProductFiles, item_dict, item_path, product_groups
 from s1ops.scratch import is_partial_name
@@ -51,12 +52,20 @@ def collection_id(tile_id: str) -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """A catalogue file (None when there is none yet); one damaged by hand is named, not
+    overwritten: updating it would drop the entries it held."""
     try:
         with open(path, encoding="utf-8") as source:
             loaded = json.load(source)
     except FileNotFoundError:
         return None
-    return loaded if isinstance(loaded, dict) else None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ContractError(
+            str(path), None, str(exc), "a STAC JSON document; remake it: s1ops stac rebuild CFG"
+        ) from exc
+    if not isinstance(loaded, dict):
+        raise ContractError(str(path), None, type(loaded).__name__, "a JSON object (STAC)")
+    return loaded
 
 
 @contextmanager
@@ -175,15 +184,20 @@ def _tile_of(item: dict[str, Any]) -> str:
     return str(item["properties"]["s2:mgrs_tile"])
 
 
-def _write_items(
-    root: Path, products: Sequence[ProductFiles], *, replace_all: bool
-) -> dict[str, list[Path]]:
-    """Write the Items of ``products`` and their collections (``replace_all``: made anew,
-    else updated), under the catalogue's lock; the Item files of each tile."""
-    # The rasters are read before the lock is taken: other publishers wait only for JSON.
+def _items_by_tile(root: Path, products: Sequence[ProductFiles]) -> dict[str, list[dict[str, Any]]]:
+    """The Items of ``products`` (their rasters read: done before the lock is taken, so
+    other publishers wait only for JSON writes), by tile."""
     by_tile: dict[str, list[dict[str, Any]]] = {}
     for item in (item_dict(p, root) for p in products):
         by_tile.setdefault(_tile_of(item), []).append(item)
+    return by_tile
+
+
+def _write_items(
+    root: Path, by_tile: dict[str, list[dict[str, Any]]], *, replace_all: bool
+) -> dict[str, list[Path]]:
+    """Write Items and their collections (``replace_all``: made anew, else updated); the
+    caller holds the catalogue's lock. The Item files of each tile."""
     written: dict[str, list[Path]] = {}
     for tile_id, items in sorted(by_tile.items()):
         for item in items:
@@ -201,8 +215,9 @@ def add_products(
     if not products:
         return []
     root = catalogue_root(output_dir)
+    by_tile = _items_by_tile(root, products)
     with catalogue_lock(root):
-        written = _write_items(root, products, replace_all=False)
+        written = _write_items(root, by_tile, replace_all=False)
         _update_root(root, list(written))
     return [path for paths in written.values() for path in paths]
 
@@ -211,8 +226,9 @@ def rebuild(output_dir: str | os.PathLike[str], products: Sequence[ProductFiles]
     """Make the catalogue of exactly ``products`` (what is on disk): Items of products no
     longer there are removed, collections and the root written anew."""
     root = catalogue_root(output_dir)
+    by_tile = _items_by_tile(root, products)
     with catalogue_lock(root):
-        written = _write_items(root, products, replace_all=True)
+        written = _write_items(root, by_tile, replace_all=True)
         keep = {path for paths in written.values() for path in paths}
         for tile_dir in (d for d in root.iterdir() if d.is_dir()):
             for stale in tile_dir.glob("*/*.json"):

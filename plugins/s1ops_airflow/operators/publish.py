@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, BaseOperator, Context
+from airflow.sdk.exceptions import AirflowFailException
 
+from s1ops_airflow.failures import remember_failure
 from s1ops_airflow.operators.plan import PLAN_KEY
 
 if TYPE_CHECKING:
@@ -84,16 +86,27 @@ class PublishTileOperator(BaseOperator):
         cfg = self._config()
         found = run_outputs(self.tile_id, plan, results, filtered_of=_filtered_of(cfg))
         if cfg is not None and cfg.output_format.stac_catalogue:
-            from s1ops.outputs.stac_catalogue import catalogue_outputs
-
-            items = catalogue_outputs(cfg.paths.output, self.tile_id, found.outputs)
-            self.log.info("STAC: %d item(s) written under %s/stac", len(items), cfg.paths.output)
+            self._catalogue(context, cfg, found.outputs)
         event = context["outlet_events"][self.asset]
         event.extra = {"tile_id": self.tile_id, "new": list(found.new)}
         self.log.info("%s", found.summary())
         for job_id, reason in found.empty:
             self.log.warning("%s: empty, nothing published: %s", job_id, reason)
         return found.to_dict()
+
+    def _catalogue(self, context: Context, cfg: S1Config, outputs: Sequence[str]) -> None:
+        """STAC Items for ``outputs`` lacking an up-to-date one; a product or catalogue file
+        that cannot be read fails the task at once (a person must look; retrying cannot
+        help), a full disk is retried."""
+        from s1ops.errors import ContractError, RasterError
+        from s1ops.outputs.stac_catalogue import catalogue_outputs
+
+        try:
+            items = catalogue_outputs(cfg.paths.output, self.tile_id, outputs)
+        except (ContractError, RasterError) as exc:
+            remember_failure(context, f"STAC catalogue: {exc}")
+            raise AirflowFailException(f"STAC catalogue: {exc}") from exc
+        self.log.info("STAC: %d item(s) written under %s/stac", len(items), cfg.paths.output)
 
     def _config(self) -> S1Config | None:
         """The request (read at execute time, not at DAG parse), when the task names it."""

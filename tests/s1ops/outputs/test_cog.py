@@ -73,6 +73,12 @@ def test_an_option_the_cog_driver_lacks_is_refused() -> None:
         cog_options(("INTERLEAVE=BAND",), IMAGE_DEFAULTS)
 
 
+@pytest.mark.parametrize("option", ["TILING_SCHEME=GoogleMapsCompatible", "TARGET_SRS=EPSG:4326"])
+def test_an_option_that_would_leave_the_tiles_grid_is_refused(option: str) -> None:
+    with pytest.raises(ValueError, match="off its S2 tile's grid"):
+        cog_options((option,), IMAGE_DEFAULTS)
+
+
 def test_the_request_file_key() -> None:
     plain = parse_config_text(_request()).output_format
     assert plain.image.cog is None and plain.mask.cog is None

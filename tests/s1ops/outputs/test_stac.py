@@ -26,6 +26,7 @@ from pystac.validation import JsonSchemaSTACValidator
 from pystac.validation.local_validator import get_local_schema_cache
 
 from s1ops.cli import main
+from s1ops.errors import ContractError
 from s1ops.grid import parse_tile_id
 from s1ops.outputs.names import mask_file_name
 from s1ops.outputs.stac_catalogue import add_products, catalogue_root, tifs_on_disk
@@ -245,3 +246,26 @@ def test_a_damaged_product_is_named_without_a_traceback(
     error = capsys.readouterr().err
     assert error.startswith("s1ops stac: error: ") and str(image) in error, error
     assert "cannot be catalogued" in error
+
+
+def test_a_damaged_collection_is_named_and_rebuild_mends_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = _request(tmp_path)
+    output = tmp_path / "out"
+    first = write_product(output, "32NNJ", "vv", "20200108")
+    add_products(output, product_groups([first]))
+    collection = catalogue_root(output) / "32NNJ" / "collection.json"
+    collection.write_text('{"type": "Collection", "links": [')  # cut by hand
+    second = write_product(output, "32NNJ", "vh", "20200108")
+    with pytest.raises(ContractError, match="s1ops stac rebuild"):
+        add_products(output, product_groups([second]))
+    assert collection.read_text().endswith("[")  # left for a person to see, not overwritten
+    assert main(["stac", "rebuild", str(cfg)]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] == 2
+    assert len(_item_ids_of(collection)) == 2
+
+
+def _item_ids_of(collection: Path) -> list[str]:
+    links = json.loads(collection.read_text())["links"]
+    return [link["href"] for link in links if link["rel"] == "item"]
