@@ -35,6 +35,7 @@ from s1ops.scratch import is_partial_name
 from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, write_request
 
 gdal.UseExceptions()
+POOL_TIMEOUT_S = 300
 SIZE_PX = 200  # 549 m pixels: a whole S2 tile in a small file
 PRODUCT = "S1A_IW_GRDH_1SDV_20200108T050546_20200108T050615_030748_03CAAB_BB0A"
 
@@ -177,8 +178,10 @@ def test_concurrent_publishes_lose_nothing(tmp_path: Path) -> None:
     ]
     for _, tile_id, pol, day in jobs:
         write_product(output, tile_id, pol, day, quicklook=False)
-    with multiprocessing.get_context("fork").Pool(8) as pool:
-        assert pool.map(_publish_one, jobs) == [1] * len(jobs)
+    # Spawned, not forked: a fork of the test process (its threads, GDAL's locks) can hang.
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        published = pool.map_async(_publish_one, jobs).get(timeout=POOL_TIMEOUT_S)
+    assert published == [1] * len(jobs)
     root = catalogue_root(output)
     for path in _all_json(root):
         json.loads(path.read_text())  # every file whole
