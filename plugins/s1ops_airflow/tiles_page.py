@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
@@ -59,36 +59,96 @@ def run_state(run_state_value: str, has_deferred: bool) -> str:
     return "waiting" if has_deferred else "running"
 
 
-def _runs(dag_ids: Sequence[str], start: date | None, end: date | None) -> list[Any]:
-    from airflow.models.dagrun import DagRun
+class _Run(NamedTuple):
+    """A tile DAG's run as the page shows it."""
+
+    dag_id: str
+    run_id: str
+    state: str  # in the page's words (run_state)
+    day: date  # its data interval start's (UTC)
+
+
+def _deferred(session: Any, dag_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """The (dag_id, run_id) of the runs with a deferred task (few: only those in flight)."""
     from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
     from sqlalchemy import select
 
-    with create_session() as session:
-        query = select(
-            DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.data_interval_start
-        ).where(DagRun.dag_id.in_(dag_ids), DagRun.data_interval_start.is_not(None))
-        if start is not None and end is not None:
-            low = datetime.combine(start, datetime.min.time(), UTC)
-            high = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
-            query = query.where(
-                DagRun.data_interval_start >= low, DagRun.data_interval_start < high
-            )
-        runs = session.execute(query.order_by(DagRun.data_interval_start)).all()
-        deferred = set(
-            session.execute(
-                select(TaskInstance.dag_id, TaskInstance.run_id).where(
-                    TaskInstance.dag_id.in_(dag_ids),
-                    TaskInstance.state == TaskInstanceState.DEFERRED,
-                )
-            ).all()
-        )
+    query = select(TaskInstance.dag_id, TaskInstance.run_id).where(
+        TaskInstance.dag_id.in_(dag_ids), TaskInstance.state == TaskInstanceState.DEFERRED
+    )
+    return {(dag_id, run_id) for dag_id, run_id in session.execute(query).all()}
+
+
+def _as_runs(rows: Sequence[Any], deferred: set[tuple[str, str]]) -> list[_Run]:
     return [
-        (r.dag_id, r.run_id, str(r.state), r.data_interval_start, (r.dag_id, r.run_id) in deferred)
-        for r in runs
+        _Run(
+            r.dag_id,
+            r.run_id,
+            run_state(str(r.state), (r.dag_id, r.run_id) in deferred),
+            r.data_interval_start.date(),
+        )
+        for r in rows
     ]
+
+
+def _latest_runs(
+    session: Any, dag_ids: Sequence[str], deferred: set[tuple[str, str]]
+) -> list[_Run]:
+    """Each DAG's run of the latest data interval start (of two with the same, the one
+    made last), in one query whatever the number of runs kept."""
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import and_, func, select
+
+    newest = (
+        select(DagRun.dag_id, func.max(DagRun.data_interval_start).label("start"))
+        .where(DagRun.dag_id.in_(dag_ids))
+        .group_by(DagRun.dag_id)
+        .subquery()
+    )
+    query = (
+        select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.data_interval_start)
+        .join(
+            newest,
+            and_(DagRun.dag_id == newest.c.dag_id, DagRun.data_interval_start == newest.c.start),
+        )
+        .order_by(DagRun.id)
+    )
+    latest = {run.dag_id: run for run in _as_runs(session.execute(query).all(), deferred)}
+    return list(latest.values())
+
+
+def _runs_between(
+    session: Any, dag_ids: Sequence[str], start: date, end: date, deferred: set[tuple[str, str]]
+) -> list[_Run]:
+    """The runs whose day is in [start, end], in time order (of a day's, the latest last)."""
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import select
+
+    low = datetime.combine(start, datetime.min.time(), UTC)
+    high = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
+    query = (
+        select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.data_interval_start)
+        .where(
+            DagRun.dag_id.in_(dag_ids),
+            DagRun.data_interval_start >= low,
+            DagRun.data_interval_start < high,
+        )
+        .order_by(DagRun.data_interval_start, DagRun.id)
+    )
+    return _as_runs(session.execute(query).all(), deferred)
+
+
+def _day_range(start: date | None, end: date | None, newest: date | None) -> tuple[date, date]:
+    """The page's days: as asked, else DEFAULT_DAYS from ``start`` or up to ``end``, else
+    up to the day of the latest run (``newest``; None: today)."""
+    if end is None and start is not None:
+        end = start + timedelta(days=DEFAULT_DAYS - 1)
+    if end is None:
+        end = newest if newest is not None else datetime.now(UTC).date()
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    return start, end
 
 
 def _quicklooks(folder: Path) -> list[str]:
@@ -103,28 +163,26 @@ def _image_folder(cfg: Any, tile_id: str) -> Path:
 
 
 def build_rows(cfg: Any, start: date | None, end: date | None) -> tuple[list[TileRow], list[date]]:
+    from airflow.utils.session import create_session
+
     from s1ops.grid import parse_tile_id
     from s1ops_airflow.factory import dag_id_for
 
     tiles = list(cfg.processing.tiles)
     dag_ids = [dag_id_for(t) for t in tiles]
-    everything = _runs(dag_ids, None, None)
-    latest: dict[str, str] = {}
-    for dag_id, _run_id, state, _start, deferred in everything:  # in time order
-        latest[dag_id] = run_state(state, deferred)
-    if end is None and start is not None:
-        end = start + timedelta(days=DEFAULT_DAYS - 1)
-    if end is None:
-        end = max((s.date() for *_, s, _ in everything), default=datetime.now(UTC).date())
-    if start is None:
-        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    # Two bounded reads, not every run ever: the latest run of each DAG (its tile's
+    # colour, the default range's end) and the runs of the days shown.
+    with create_session() as session:
+        deferred = _deferred(session, dag_ids)
+        latest_runs = _latest_runs(session, dag_ids, deferred)
+        start, end = _day_range(start, end, max((r.day for r in latest_runs), default=None))
+        shown_runs = _runs_between(session, dag_ids, start, end, deferred)
+    latest = {r.dag_id: r.state for r in latest_runs}
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     cells: dict[str, dict[date, Cell]] = {d: {} for d in dag_ids}
     shown = {d.strftime("%Y%m%d") for d in days}
-    for dag_id, run_id, state, interval_start, deferred in everything:
-        day = interval_start.date()
-        if start <= day <= end:
-            cells[dag_id][day] = Cell(run_state(state, deferred), run_id)
+    for run in shown_runs:  # in time order: a day's latest run is its cell
+        cells[run.dag_id][run.day] = Cell(run.state, run.run_id)
     rows = []
     for tile_id, dag_id in zip(tiles, dag_ids, strict=True):
         looks = [n for n in _quicklooks(_image_folder(cfg, tile_id)) if _day_of(n) in shown]

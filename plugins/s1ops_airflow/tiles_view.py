@@ -73,8 +73,9 @@ def _projected(rows: Sequence[TileRow]) -> dict[str, list[tuple[float, float]]]:
 def tiles_map(rows: Sequence[TileRow]) -> str:
     """The SVG map: one polygon and label per tile, filled with its latest state's colour."""
     shapes = []
+    projected = _projected(rows)  # one scale for the whole map: computed once
     for row in rows:
-        ring = _projected(rows).get(row.tile_id, [])
+        ring = projected.get(row.tile_id, [])
         if not ring:
             continue
         xs, ys = [x for x, _ in ring], [y for _, y in ring]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,12 +53,14 @@ _SAME_PRODUCT = ("S2_TILE_CORRESPONDING_CODE", "POLARIZATION", "CALIBRATION")
 @dataclass(frozen=True)
 class ProductFiles:
     """The published files of one product (``primary``: the image, or the filtered copy
-    when the image is not kept)."""
+    when the image is not kept), and the primary's tags when already read (empty: read
+    when the Item is made; carried so a file is not opened twice for them)."""
 
     image: Path | None
     mask: Path | None = None
     filtered: Path | None = None
     quicklook: Path | None = None
+    tags: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def primary(self) -> Path:
@@ -96,19 +98,26 @@ def _quicklook_of(path: Path) -> Path | None:
     return None
 
 
-def product_groups(tifs: Iterable[str | os.PathLike[str]]) -> list[ProductFiles]:
-    """The products among GeoTIFFs ``tifs``: each image with its mask and filtered copy,
-    matched by tile, polarisation, calibration and input products (as tagged); files
-    without S1Tiling's tags are left out."""
-    groups: dict[tuple[str, ...], dict[str, Path]] = {}
+def tagged_files(tifs: Iterable[str | os.PathLike[str]]) -> dict[Path, dict[str, str]]:
+    """The GDAL tags of each of ``tifs`` (files missing or GDAL cannot read left out)."""
+    tagged = {}
     for tif in sorted({Path(t) for t in tifs}):
         if not tif.is_file():
             continue
         try:
-            tags = read_tags(tif)
+            tagged[tif] = read_tags(tif)
         except RuntimeError as exc:  # GDAL cannot read it: not a product of ours
             log.warning("%s is left out of the STAC catalogue: %s", tif, exc)
-            continue
+    return tagged
+
+
+def group_products(tagged: Mapping[Path, Mapping[str, str]]) -> list[ProductFiles]:
+    """The products among GeoTIFFs ``tagged`` (each with its tags): each image with its
+    mask and filtered copy, matched by tile, polarisation, calibration and input products;
+    files without S1Tiling's tags are left out."""
+    groups: dict[tuple[str, ...], dict[str, Path]] = {}
+    for tif in sorted(tagged):
+        tags = tagged[tif]
         kind = _kind(tags)
         if kind is None:
             log.info("%s is not an S1Tiling product (tags %s): not catalogued", tif, REQUIRED_TAGS)
@@ -122,10 +131,19 @@ def product_groups(tifs: Iterable[str | os.PathLike[str]]) -> list[ProductFiles]
         product = ProductFiles(files.get("image"), files.get("mask"), files.get("filtered"))
         products.append(
             ProductFiles(
-                product.image, product.mask, product.filtered, _quicklook_of(product.primary)
+                product.image,
+                product.mask,
+                product.filtered,
+                _quicklook_of(product.primary),
+                tagged[product.primary],
             )
         )
     return sorted(products, key=lambda p: p.item_id)
+
+
+def product_groups(tifs: Iterable[str | os.PathLike[str]]) -> list[ProductFiles]:
+    """The products among GeoTIFFs ``tifs`` (:func:`group_products` on their tags)."""
+    return group_products(tagged_files(tifs))
 
 
 @dataclass(frozen=True)
@@ -340,7 +358,7 @@ def item_dict(product: ProductFiles, root: Path) -> dict[str, Any]:
     catalogue at ``root`` keeps it."""
     import pystac
 
-    tags = read_tags(product.primary)
+    tags = product.tags or read_tags(product.primary)
     tile_id = tags["S2_TILE_CORRESPONDING_CODE"]
     try:
         facts = raster_facts(product.primary, product.mask)

@@ -155,3 +155,38 @@ def write_request(
     target = Path(path)
     target.write_text(request_text(paths, tiles=tiles, header=header, **sections))
     return target
+
+
+def write_site_request(
+    root: Path,
+    products: Path,
+    geoid_file: str | Path | None,
+    *,
+    tiles: str | Sequence[str],
+    resolution_m: int,
+    masks: bool,
+    filtering: Mapping[str, Value],
+    processing: Mapping[str, Value] | None = None,
+) -> Path:
+    """A request file in ``root`` (made if missing) with its own ``out`` and ``tmp``, over
+    the products and DEM of ``products`` (its ``s1`` and ``dem``: shared by several such
+    requests, only read): ``resolution_m`` output pixels on an orthorectification grid
+    four times coarser, quicklooks, border masks if ``masks``, ``filtering`` as its
+    [Filtering] and ``processing`` over the rest of its [Processing].
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    own = RequestPaths.under(root, geoid_file=geoid_file)
+    paths = RequestPaths(own.output, products / "s1", products / "dem", own.tmp, own.geoid_file)
+    return write_request(
+        root / REQUEST_NAME,
+        paths,
+        tiles=tiles,
+        mask={"generate_border_mask": masks},
+        processing={
+            "output_spatial_resolution": resolution_m,
+            "orthorectification_gridspacing": 4 * resolution_m,
+            **(processing or {}),
+        },
+        filtering=filtering,
+        quicklook={"generate_quicklook": True},
+    )

@@ -33,7 +33,7 @@ from s1ops.scratch import is_partial_name
 from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.compare import IGNORED_TAGS
 from s1ops.testing.dem import make_flat_dem
-from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, request_text, write_request
+from s1ops.testing.request_file import RequestPaths, request_text, write_site_request
 from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
 
 gdal.UseExceptions()
@@ -121,27 +121,6 @@ def test_a_cog_is_rewritten_in_place_with_tags_and_nodata(tmp_path: Path) -> Non
 # -- a job published as COGs ----------------------------------------------------------------
 
 
-def _site(root: Path, otb_data: Path, products: Path, output_format: str) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    paths = RequestPaths.under(root, geoid_file=otb_data / GEOID_SUBPATH)
-    paths = RequestPaths(
-        paths.output, products / "s1", products / "dem", paths.tmp, paths.geoid_file
-    )
-    return write_request(
-        root / REQUEST_NAME,
-        paths,
-        tiles=(TILE,),
-        mask={"generate_border_mask": True},
-        processing={
-            "output_spatial_resolution": RES_M,
-            "orthorectification_gridspacing": 4 * RES_M,
-            "output_format": output_format,
-        },
-        filtering=LEE,  # type: ignore[arg-type]
-        quicklook={"generate_quicklook": True},
-    )
-
-
 def _published(cfg_path: Path) -> tuple[TileJob, list[Path]]:
     """Plan and process the site's VV job: (the job, every file under the output)."""
     cfg = load_config(cfg_path)
@@ -160,8 +139,21 @@ def both(otb: None, otb_data: Path, tmp_path_factory: pytest.TempPathFactory):
     spec = SynthSpec(start=START, ipf_version="003.10", margin_px=0, seed=3)
     safe = make_product(spec, products / "s1")
     make_flat_dem(read_safe(safe).footprint, products / "dem", arcsec=3)
-    gtiff = _published(_site(tmp_path_factory.mktemp("gtiff"), otb_data, products, "GTiff"))
-    cog = _published(_site(tmp_path_factory.mktemp("cog"), otb_data, products, "COG"))
+    gtiff, cog = (
+        _published(
+            write_site_request(
+                tmp_path_factory.mktemp(output_format.lower()),
+                products,
+                otb_data / GEOID_SUBPATH,
+                tiles=TILE,
+                resolution_m=RES_M,
+                masks=True,
+                filtering=LEE,
+                processing={"output_format": output_format},
+            )
+        )
+        for output_format in ("GTiff", "COG")
+    )
     return gtiff, cog
 
 

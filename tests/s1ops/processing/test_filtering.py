@@ -26,7 +26,7 @@ from s1ops.processing.otb.pipelines import run_with_tags
 from s1ops.processing.settings import settings_from_config
 from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.dem import make_flat_dem
-from s1ops.testing.request_file import REQUEST_NAME, RequestPaths, write_request
+from s1ops.testing.request_file import write_site_request
 from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
 
 gdal.UseExceptions()
@@ -44,34 +44,6 @@ def filtered_path(image: str | Path) -> Path:
     """Where S1Tiling's default naming puts the filtered copy of ``image``."""
     path = Path(image)
     return path.parent.parent / "filtered" / path.parent.name / f"{path.stem}_filtered.tif"
-
-
-def _site(
-    root: Path,
-    otb_data: Path,
-    products: Path,
-    processing: dict[str, object] | None = None,
-    **filtering: object,
-) -> Path:
-    """A request over ``products`` (shared, read-only) with its own output folder."""
-    root.mkdir(parents=True, exist_ok=True)
-    paths = RequestPaths.under(root, geoid_file=otb_data / GEOID_SUBPATH)
-    paths = RequestPaths(
-        paths.output, products / "s1", products / "dem", paths.tmp, paths.geoid_file
-    )
-    return write_request(
-        root / REQUEST_NAME,
-        paths,
-        tiles=(TILE,),
-        mask={"generate_border_mask": filtering.pop("masks", False)},
-        processing={
-            "output_spatial_resolution": RES_M,
-            "orthorectification_gridspacing": 4 * RES_M,
-            **(processing or {}),
-        },
-        filtering=filtering,  # type: ignore[arg-type]
-        quicklook={"generate_quicklook": True},
-    )
 
 
 def _jobs(cfg_path: Path) -> list[TileJob]:
@@ -97,13 +69,14 @@ def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def kept(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> tuple[Path, TileJob]:
     """A lee-filtered run that keeps the unfiltered image, with masks: (request, its job)."""
-    cfg = _site(
+    cfg = write_site_request(
         tmp_path_factory.mktemp("kept"),
-        otb_data,
         products,
-        **LEE,
-        keep_non_filtered_products=True,
+        otb_data / GEOID_SUBPATH,
+        tiles=TILE,
+        resolution_m=RES_M,
         masks=True,
+        filtering={**LEE, "keep_non_filtered_products": True},
     )
     (job,) = _jobs(cfg)
     result = _process(cfg, job)
@@ -189,7 +162,15 @@ def test_without_the_unfiltered_product_only_the_filtered_one_is_published(
     kept, otb_data: Path, products: Path, tmp_path: Path
 ) -> None:
     _, kept_job = kept
-    cfg = _site(tmp_path / "site", otb_data, products, **LEE, keep_non_filtered_products=False)
+    cfg = write_site_request(
+        tmp_path / "site",
+        products,
+        otb_data / GEOID_SUBPATH,
+        tiles=TILE,
+        resolution_m=RES_M,
+        masks=False,
+        filtering={**LEE, "keep_non_filtered_products": False},
+    )
     (job,) = _jobs(cfg)
     result = _process(cfg, job)
     image, filtered = Path(job.output_path), filtered_path(job.output_path)
@@ -227,14 +208,15 @@ def test_configured_names_folders_and_options_are_followed(
         "creation_options.filtered": "float COMPRESS=ZSTD",
         "creation_options.mask": "uint8 COMPRESS=PACKBITS",
     }
-    cfg = _site(
+    cfg = write_site_request(
         tmp_path / "site",
-        otb_data,
         products,
-        naming,
-        **LEE,
-        keep_non_filtered_products=True,
+        otb_data / GEOID_SUBPATH,
+        tiles=TILE,
+        resolution_m=RES_M,
         masks=True,
+        filtering={**LEE, "keep_non_filtered_products": True},
+        processing=naming,
     )
     out = load_config(cfg).paths.output
     (job,) = _jobs(cfg)
