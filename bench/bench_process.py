@@ -10,7 +10,16 @@ Both run the two polarisations in parallel, one OTB thread each (S1Tiling's
 2 workers x 1 thread). Prints wall time, CPU time and the peak memory of the
 whole process tree, and checks that both give the same pixels.
 
+Then, unless --no-variants, what bounds (a) from below (bench/variants.py):
+the I/O floor (the measurements read whole, a tile-sized float image written
+with the product's creation options, nothing computed), the OTB chain alone
+(no lease, tags, mask nor quicklook), and (c) the geometry computed once for
+both polarisations (one 2-band orthorectification with two threads, written
+uncompressed, then each band written as its product), its pixels compared
+with (a)'s.
+
 usage: python bench/bench_process.py [--work DIR] [--scale N] [--resolution M]
+                                     [--tile TILE] [--no-variants]
 """
 
 from __future__ import annotations
@@ -113,25 +122,69 @@ class TreeSampler:
         self._thread.join()
 
 
-def measure(label: str, commands: list[list[str]]) -> dict[str, float]:
+def measure(label: str, *stages: list[list[str]]) -> dict[str, float]:
+    """Run each stage's commands in parallel, the stages one after the other."""
     before = psutil.Process().cpu_times()
     started = time.monotonic()
     with TreeSampler() as sampler:
-        procs = [subprocess.Popen(c) for c in commands]
-        codes = [p.wait() for p in procs]
+        for commands in stages:
+            procs = [subprocess.Popen(c) for c in commands]
+            codes = [p.wait() for p in procs]
+            if any(codes):
+                raise SystemExit(f"{label}: a run failed with exit codes {codes}")
     wall = time.monotonic() - started
     after = psutil.Process().cpu_times()
     cpu = (after.children_user + after.children_system) - (
         before.children_user + before.children_system
     )
-    if any(codes):
-        raise SystemExit(f"{label}: a run failed with exit codes {codes}")
     result = {"wall_s": wall, "cpu_s": cpu, "peak_gib": sampler.peak_bytes / 2**30}
     print(
         f"{label:>28}: wall {wall:6.1f} s   CPU {cpu:6.1f} s   "
         f"peak RSS {result['peak_gib']:5.2f} GiB"
     )
     return result
+
+
+def report_differences(x: Path, y: Path, between: str) -> None:
+    differ = np.count_nonzero(gdal.Open(str(x)).ReadAsArray() != gdal.Open(str(y)).ReadAsArray())
+    print(f"{x.name}: {differ} pixels differ between {between}")
+
+
+def variants(cfg: Path, ours_jobs: list[dict[str, object]], out: Path, b: dict[str, float]) -> None:
+    """The floors of (a) and (c), the geometry shared by the polarisations (variants.py)."""
+    out.mkdir(parents=True, exist_ok=True)
+    script = str(Path(__file__).with_name("variants.py"))
+    pols = [str(job["polarisation"]) for job in ours_jobs]
+    each = [(json.dumps(job), pol) for job, pol in zip(ours_jobs, pols, strict=True)]
+    measure(
+        "I/O floor (read, write)",
+        [
+            [sys.executable, script, "floor", str(cfg), j, str(out / f"floor_{p}.tif")]
+            for j, p in each
+        ],
+    )
+    measure(
+        "OTB chain alone",
+        [
+            [sys.executable, script, "chain", str(cfg), j, str(out / f"chain_{p}.tif")]
+            for j, p in each
+        ],
+    )
+    stack = out / "stack.tif"
+    c = measure(
+        "(c) geometry shared",
+        [[sys.executable, script, "stack", str(cfg), json.dumps(ours_jobs), str(stack)]],
+        [
+            [sys.executable, script, "split", str(cfg), str(stack), str(n), str(out / f"c_{p}.tif")]
+            for n, p in enumerate(pols, 1)
+        ],
+    )
+    print(
+        f"ratio c/b (images only in c): wall {c['wall_s'] / b['wall_s']:.2f}  "
+        f"CPU {c['cpu_s'] / b['cpu_s']:.2f}  peak memory {c['peak_gib'] / b['peak_gib']:.2f}"
+    )
+    for job, pol in zip(ours_jobs, pols, strict=True):
+        report_differences(out / f"c_{pol}.tif", Path(str(job["output_path"])), "(c) and (a)")
 
 
 def jobs(cfg: Path, tile: str) -> list[dict[str, object]]:
@@ -150,6 +203,12 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=1, help="1 = full-size products")
     parser.add_argument("--resolution", type=int, default=10)
     parser.add_argument("--tile", default=TILE, help="32NNH: a pair; 32NNJ: one product")
+    parser.add_argument(
+        "--no-variants",
+        dest="variants",
+        action="store_false",
+        help="only (a) and (b): not the floors nor the shared geometry",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     products(args.work, args.scale)
@@ -192,14 +251,11 @@ def main() -> int:
     for job in ours_jobs:
         mine = Path(str(job["output_path"]))
         theirs = args.work / "s1tiling_way" / args.tile / mine.name
-        for x, y in (
-            (mine, theirs),
-            (Path(str(job["mask_path"])), theirs.with_name(Path(str(job["mask_path"])).name)),
-        ):
-            differ = np.count_nonzero(
-                gdal.Open(str(x)).ReadAsArray() != gdal.Open(str(y)).ReadAsArray()
-            )
-            print(f"{x.name}: {differ} pixels differ between (a) and (b)")
+        mask = Path(str(job["mask_path"]))
+        report_differences(mine, theirs, "(a) and (b)")
+        report_differences(mask, theirs.with_name(mask.name), "(a) and (b)")
+    if args.variants:
+        variants(ours, ours_jobs, args.work / "variants", b)
     return 0
 
 

@@ -161,20 +161,18 @@ class TiffTags:
 def write_measurement(
     path: Path, geo: Geometry, strips: Iterator[tuple[int, np.ndarray]], tags: TiffTags
 ) -> None:
-    """Write a tiled, compressed uint16 GeoTIFF with the geolocation grid as GCPs."""
+    """Write an uncompressed uint16 GeoTIFF in one-line strips, as ESA's IPF does, with
+    the geolocation grid as GCPs.
+
+    Real IW GRD measurements are not compressed: a compressed synthetic product
+    would make every benchmark pay a decoding that users never pay.
+    """
     try:
         from osgeo import gdal, osr
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SynthError("writing measurement images needs GDAL's Python bindings (osgeo)") from exc
     gdal.UseExceptions()
-    options = [
-        "TILED=YES",
-        "BLOCKXSIZE=512",
-        "BLOCKYSIZE=512",
-        "COMPRESS=DEFLATE",
-        "PREDICTOR=2",
-        "ZLEVEL=1",
-    ]
+    options = ["BLOCKYSIZE=1"]
     dataset = gdal.GetDriverByName("GTiff").Create(
         str(path), geo.width, geo.height, 1, gdal.GDT_UInt16, options
     )
