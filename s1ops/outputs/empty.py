@@ -67,6 +67,24 @@ def count_array(pixels: Any) -> ValidCount:
     return ValidCount(int(np.count_nonzero(pixels)), int(pixels.size))
 
 
+def read_valid_map(image: str | os.PathLike[str]) -> Any:
+    """Band 1 of ``image`` as a boolean map of its valid pixels (not 0), read one row of
+    blocks at a time: 1 byte a pixel, never the whole Float32 image in memory."""
+    import numpy as np
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    dataset = gdal.Open(str(image))
+    band = dataset.GetRasterBand(1)
+    width, height = dataset.RasterXSize, dataset.RasterYSize
+    _block_x, block_y = band.GetBlockSize()
+    valid = np.empty((height, width), dtype=bool)
+    for top in range(0, height, block_y):
+        rows = min(block_y, height - top)
+        np.not_equal(band.ReadAsArray(0, top, width, rows), 0, out=valid[top : top + rows])
+    return valid
+
+
 def count_valid(image: str | os.PathLike[str]) -> ValidCount:
     """Count the valid pixels of band 1 of ``image``, reading it once, one row of blocks at
     a time (a 10 980 x 10 980 Float32 image never sits whole in memory)."""

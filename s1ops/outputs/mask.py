@@ -111,13 +111,20 @@ def _open_window(valid: np.ndarray, bounds: tuple[int, int, int, int], r: int) -
     return ~_erode(~eroded, widths, outside=True)
 
 
-def _read_valid(image: str | os.PathLike[str]) -> tuple[np.ndarray, Any]:
-    """The image's valid-data map (pixels not 0), and the open GDAL dataset."""
+def _open(image: str | os.PathLike[str]) -> Any:
     from osgeo import gdal
 
     gdal.UseExceptions()
     try:
-        src = gdal.Open(str(image))
+        return gdal.Open(str(image))
+    except RuntimeError as exc:
+        raise RasterError(image, f"cannot be read to make its border mask ({exc})", _WHOLE) from exc
+
+
+def _read_valid(image: str | os.PathLike[str]) -> tuple[np.ndarray, Any]:
+    """The image's valid-data map (pixels not 0), and the open GDAL dataset."""
+    src = _open(image)
+    try:
         valid = src.GetRasterBand(1).ReadAsArray() != 0
     except RuntimeError as exc:
         raise RasterError(image, f"cannot be read to make its border mask ({exc})", _WHOLE) from exc
@@ -144,6 +151,7 @@ def write_border_mask(
     pixel_type: str = "uint8",
     options: Sequence[str] = MASK_CREATION_OPTIONS,
     cog: Sequence[str] | None = None,
+    valid: np.ndarray | None = None,
 ) -> Path:
     """Read ``image``, write its border mask (by default uint8, DEFLATE, tiled: a request's
     ``creation_options.mask`` says otherwise) atomically with ``tags``.
@@ -152,11 +160,15 @@ def write_border_mask(
     S1Tiling's mask is OTB's output from the image, and OTB carries them over
     unchanged (DataType and TileHintX/Y included, measured with OTB 8.1). The
     mask is published only once proven complete (``s1ops.outputs.publish``);
-    with ``cog`` (the COG driver's options) it is rewritten as a COG first.
+    with ``cog`` (the COG driver's options) it is rewritten as a COG first. ``valid``:
+    the image's valid-pixel map when already read (``read_valid_map``), else it is read.
     """
     from osgeo import gdal
 
-    valid, src = _read_valid(image)
+    if valid is None:
+        valid, src = _read_valid(image)
+    else:
+        src = _open(image)
     geotransform, projection = src.GetGeoTransform(), src.GetProjection()
     metadata = with_otb_tags(src.GetMetadata() or {}, tags)
     src = None

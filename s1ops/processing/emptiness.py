@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from s1ops.errors import S1OpsError
 from s1ops.outputs.empty import (
@@ -24,6 +25,7 @@ from s1ops.outputs.empty import (
     empty_reason,
     is_empty,
     new_record,
+    read_valid_map,
     write_empty_record,
 )
 from s1ops.planning.jobs import TileJob
@@ -39,16 +41,35 @@ class CheckingFinalizer:
     and refusing it when empty. The count is kept (``count``): the task log reports it
     without reading the whole image again."""
 
-    def __init__(self, tags: Mapping[int, Mapping[str, str]], min_valid_fraction: float) -> None:
+    def __init__(
+        self,
+        tags: Mapping[int, Mapping[str, str]],
+        min_valid_fraction: float,
+        *,
+        keep_valid_map: bool = False,
+    ) -> None:
         self._tag = tags_finalizer(tags)
         self._min_valid_fraction = min_valid_fraction
+        self._keep_valid_map = keep_valid_map
         self.count: ValidCount | None = None
+        # With keep_valid_map: which pixels are valid, for the border mask (the same read
+        # as the count: the mask then does not decode the image again).
+        self.valid_map: Any = None
 
     def __call__(self, partial: Path, index: int) -> None:
         self._tag(partial, index)
         if index == 0:
-            self.count = count_valid(partial)
+            if self._keep_valid_map:
+                import numpy as np
+
+                self.valid_map = read_valid_map(partial)
+                self.count = ValidCount(
+                    int(np.count_nonzero(self.valid_map)), int(self.valid_map.size)
+                )
+            else:
+                self.count = count_valid(partial)
             if is_empty(self.count, self._min_valid_fraction):
+                self.valid_map = None
                 raise EmptyImage(self.count)
 
 

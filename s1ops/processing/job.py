@@ -357,12 +357,22 @@ def as_written(
     return then_cog
 
 
+@dataclass(frozen=True)
+class MadeImage:
+    """What making a job's image learnt: the products it was made of, its fraction of
+    valid pixels (counted before it was published), and which pixels are valid when the
+    border mask is to be made from them (None otherwise)."""
+
+    ids: list[ProductId]
+    valid_fraction: float | None
+    valid_map: Any = None
+
+
 def _make_image(
     job: TileJob, settings: ProcessSettings, outputs: JobOutputs, *, dem_dir: str | Path
-) -> tuple[list[ProductId], float | None]:
+) -> MadeImage:
     """Run the job's chain and publish its image (or only its filtered copy, when the
-    image is not kept); the ids of the products it was made of, and the published
-    image's fraction of valid pixels (counted before it was published)."""
+    image is not kept)."""
     tile = parse_tile_id(job.tile_id)
     log_inputs(job.job_id, list(zip(job.product_ids, job.product_paths or (), strict=False)))
     with timed(job.job_id, "input reading and border probe"):
@@ -386,14 +396,19 @@ def _make_image(
             chain = with_despeckle(chain, settings.filtering, settings, str(outputs.primary))
             tags = filtered_tags(tags, settings.filtering)
             written = settings.output_format.filtered
-        check = CheckingFinalizer({0: tags}, settings.min_valid_fraction)
+        # The mask is made from the counted file only when that file is the image.
+        mask_from_count = outputs.mask is not None and outputs.primary == outputs.image
+        check = CheckingFinalizer(
+            {0: tags}, settings.min_valid_fraction, keep_valid_map=mask_from_count
+        )
         try:
             # Counted before the rename: an empty image never appears under its final name.
             run_chain(chain, finalize=as_written(check, written))
         except EmptyImage as empty:
             record = record_empty(job, inputs, empty.count, settings.min_valid_fraction)
             raise EmptyJob(record) from empty
-    return ids, None if check.count is None else check.count.fraction
+    fraction = None if check.count is None else check.count.fraction
+    return MadeImage(ids, fraction, check.valid_map)
 
 
 def _make_filtered(
@@ -424,9 +439,11 @@ def _produce(
     started = time.monotonic()
     written: list[Path] = []
     image_valid: float | None = None  # counted while the image was made
+    valid_map = None  # and its valid pixels, when the mask is made from them
     if outputs.primary in missing:
         try:
-            ids, image_valid = _make_image(job, settings, outputs, dem_dir=dem_dir)
+            made = _make_image(job, settings, outputs, dem_dir=dem_dir)
+            ids, image_valid, valid_map = made.ids, made.valid_fraction, made.valid_map
         except EmptyJob as empty:  # nothing published: no image, so no mask nor quicklook
             seconds = time.monotonic() - started
             return replace(JobResult.of_empty(job, empty.record, skipped=False), seconds=seconds)
@@ -451,8 +468,10 @@ def _produce(
                 pixel_type=mask_format.pixel_type,
                 options=mask_format.options,
                 cog=mask_format.cog,
+                valid=valid_map,
             )
         written.append(outputs.mask)
+    valid_map = None  # 1 byte a pixel: not kept for the quicklook
     spec = settings.quicklook
     if spec is not None and outputs.quicklook and (remade or outputs.quicklook in missing):
         with timed(job.job_id, "quicklook"):

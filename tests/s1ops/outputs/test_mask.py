@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from s1ops.outputs.empty import read_valid_map
 from s1ops.outputs.mask import (
     ball_half_widths,
     binary_opening,
@@ -74,4 +75,21 @@ def test_written_mask_equals_s1tilings_otb_chain(otb: None, tmp_path: Path, seed
     assert mask.GetGeoTransform() == (499980, 10, 0, 200040, 0, -10)
     assert mask.GetMetadataItem("IMAGE_TYPE") == "MASK"
     assert mask.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == "DEFLATE"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["image.tif", "mask.tif", "otb_mask.tif"]
+
+    # A job hands over the valid map its empty check read: the same file comes out.
+    valid_map = read_valid_map(image)
+    np.testing.assert_array_equal(valid_map, values != 0)
+    again = write_border_mask(
+        image, tmp_path / "mask_from_map.tif", {"IMAGE_TYPE": "MASK"}, valid=valid_map
+    )
+    from_map = gdal.Open(str(again))
+    np.testing.assert_array_equal(from_map.ReadAsArray(), mask.ReadAsArray())
+    assert from_map.GetMetadata() == mask.GetMetadata()
+    assert from_map.GetGeoTransform() == mask.GetGeoTransform()
+    assert from_map.GetRasterBand(1).GetNoDataValue() == mask.GetRasterBand(1).GetNoDataValue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "image.tif",
+        "mask.tif",
+        "mask_from_map.tif",
+        "otb_mask.tif",
+    ]
