@@ -17,7 +17,7 @@ from pathlib import Path
 from s1ops.config.request import load_config
 from s1ops.grid import parse_tile_id
 from s1ops.planning.jobs import TileJob
-from s1ops.processing.chains import ortho_grid, orthoready_steps
+from s1ops.processing.chains import ortho_grid, orthoready_steps, orthorectify
 from s1ops.processing.job import _inputs, link_dem_cells
 from s1ops.processing.otb import steps
 from s1ops.processing.otb.chain import MASK_CREATION_OPTIONS, Chain, Output, Step
@@ -44,16 +44,7 @@ def main() -> int:
     grid = ortho_grid(tile, s.resolution_m)
     for n, product in enumerate(_inputs(job, s)):
         chain_steps = orthoready_steps(product, 0, s)
-        chain_steps.append(
-            steps.orthorectification(
-                len(chain_steps) - 1,
-                grid,
-                gridspacing_m=s.gridspacing_m,
-                interpolator=s.interpolator,
-                dem_dir=str(dem),
-                geoid=s.geoid,
-            )
-        )
+        chain_steps.append(orthorectify(len(chain_steps) - 1, grid, s, str(dem)))
         ortho = work / f"p{n}_ortho.tif"
         output = Output(len(chain_steps) - 1, str(ortho), "float", ("TILED=YES",))
         run_chain(Chain(tuple(chain_steps), (output,), ram_mb=s.ram_mb))

@@ -27,9 +27,8 @@ from osgeo import gdal
 from s1ops.config.request import load_config
 from s1ops.grid import parse_tile_id
 from s1ops.planning.jobs import TileJob
-from s1ops.processing.chains import group_chain, ortho_grid, orthoready_steps
+from s1ops.processing.chains import group_chain, ortho_grid, orthoready_steps, orthorectify
 from s1ops.processing.job import _inputs, link_dem_cells
-from s1ops.processing.otb import steps
 from s1ops.processing.otb.chain import Chain, Output, Step
 from s1ops.processing.otb.runner import run_chain
 from s1ops.processing.settings import ProcessSettings, settings_from_config
@@ -96,16 +95,7 @@ def stack(config: str, jobs_json: str, out: str) -> None:
             chain_steps += orthoready_steps(product, len(chain_steps), s)
             cut.append(len(chain_steps) - 1)
         chain_steps.append(Step("ConcatenateImages", inputs={"il": tuple(cut)}, label="stack"))
-        chain_steps.append(
-            steps.orthorectification(
-                len(chain_steps) - 1,
-                grid,
-                gridspacing_m=s.gridspacing_m,
-                interpolator=s.interpolator,
-                dem_dir=str(dem),
-                geoid=s.geoid,
-            )
-        )
+        chain_steps.append(orthorectify(len(chain_steps) - 1, grid, s, str(dem)))
         orthos.append(len(chain_steps) - 1)
     if len(orthos) > 1:  # first non-zero wins, band by band (first_nonzero's rule)
         merged = "; ".join(f"(im1b{b} != 0 ? im1b{b} : im2b{b})" for b in range(1, len(jobs) + 1))

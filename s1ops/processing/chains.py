@@ -55,6 +55,18 @@ def orthoready_steps(product: ProductInput, first_index: int, s: ProcessSettings
     return chain
 
 
+def orthorectify(source: int | str, grid: OrthoGrid, s: ProcessSettings, dem_dir: str) -> Step:
+    """OTB's orthorectification of ``source`` onto ``grid`` as the request asks for it."""
+    return steps.orthorectification(
+        source,
+        grid,
+        gridspacing_m=s.gridspacing_m,
+        interpolator=s.interpolator,
+        dem_dir=dem_dir,
+        geoid=s.geoid,
+    )
+
+
 def _product_steps(
     product: ProductInput, first_index: int, grid: OrthoGrid, s: ProcessSettings, dem_dir: str
 ) -> list[Step]:
@@ -62,16 +74,7 @@ def _product_steps(
     if product.orthoready is None:
         chain = orthoready_steps(product, first_index, s)
     source = product.orthoready if product.orthoready else first_index + len(chain) - 1
-    chain.append(
-        steps.orthorectification(
-            source,
-            grid,
-            gridspacing_m=s.gridspacing_m,
-            interpolator=s.interpolator,
-            dem_dir=dem_dir,
-            geoid=s.geoid,
-        )
-    )
+    chain.append(orthorectify(source, grid, s, dem_dir))
     return chain
 
 

@@ -36,6 +36,28 @@ TILE = "32NNJ"
 LEE = {"filter": "lee", "window_radius": 2, "nblooks": 4}
 
 
+def _site(
+    root: Path,
+    products: Path,
+    otb_data: Path,
+    *,
+    masks: bool,
+    keep_unfiltered: bool,
+    processing: dict[str, str] | None = None,
+) -> Path:
+    """This module's request: TILE at RES_M with LEE, over ``products``."""
+    return write_site_request(
+        root,
+        products,
+        otb_data / GEOID_SUBPATH,
+        tiles=TILE,
+        resolution_m=RES_M,
+        masks=masks,
+        filtering={**LEE, "keep_non_filtered_products": keep_unfiltered},
+        processing=processing,
+    )
+
+
 def read(path: str | Path) -> np.ndarray:
     return gdal.Open(str(path)).ReadAsArray()
 
@@ -69,14 +91,8 @@ def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def kept(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> tuple[Path, TileJob]:
     """A lee-filtered run that keeps the unfiltered image, with masks: (request, its job)."""
-    cfg = write_site_request(
-        tmp_path_factory.mktemp("kept"),
-        products,
-        otb_data / GEOID_SUBPATH,
-        tiles=TILE,
-        resolution_m=RES_M,
-        masks=True,
-        filtering={**LEE, "keep_non_filtered_products": True},
+    cfg = _site(
+        tmp_path_factory.mktemp("kept"), products, otb_data, masks=True, keep_unfiltered=True
     )
     (job,) = _jobs(cfg)
     result = _process(cfg, job)
@@ -162,15 +178,7 @@ def test_without_the_unfiltered_product_only_the_filtered_one_is_published(
     kept, otb_data: Path, products: Path, tmp_path: Path
 ) -> None:
     _, kept_job = kept
-    cfg = write_site_request(
-        tmp_path / "site",
-        products,
-        otb_data / GEOID_SUBPATH,
-        tiles=TILE,
-        resolution_m=RES_M,
-        masks=False,
-        filtering={**LEE, "keep_non_filtered_products": False},
-    )
+    cfg = _site(tmp_path / "site", products, otb_data, masks=False, keep_unfiltered=False)
     (job,) = _jobs(cfg)
     result = _process(cfg, job)
     image, filtered = Path(job.output_path), filtered_path(job.output_path)
@@ -208,15 +216,8 @@ def test_configured_names_folders_and_options_are_followed(
         "creation_options.filtered": "float COMPRESS=ZSTD",
         "creation_options.mask": "uint8 COMPRESS=PACKBITS",
     }
-    cfg = write_site_request(
-        tmp_path / "site",
-        products,
-        otb_data / GEOID_SUBPATH,
-        tiles=TILE,
-        resolution_m=RES_M,
-        masks=True,
-        filtering={**LEE, "keep_non_filtered_products": True},
-        processing=naming,
+    cfg = _site(
+        tmp_path / "site", products, otb_data, masks=True, keep_unfiltered=True, processing=naming
     )
     out = load_config(cfg).paths.output
     (job,) = _jobs(cfg)
