@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,10 +67,9 @@ def count_array(pixels: Any) -> ValidCount:
     return ValidCount(int(np.count_nonzero(pixels)), int(pixels.size))
 
 
-def read_valid_map(image: str | os.PathLike[str]) -> Any:
-    """Band 1 of ``image`` as a boolean map of its valid pixels (not 0), read one row of
-    blocks at a time: 1 byte a pixel, never the whole Float32 image in memory."""
-    import numpy as np
+def _row_blocks(image: str | os.PathLike[str]) -> Iterator[tuple[int, int, Any]]:
+    """Band 1 of ``image`` one row of blocks at a time (image height, first line, pixels):
+    a 10 980 x 10 980 Float32 image never sits whole in memory."""
     from osgeo import gdal
 
     gdal.UseExceptions()
@@ -78,28 +77,27 @@ def read_valid_map(image: str | os.PathLike[str]) -> Any:
     band = dataset.GetRasterBand(1)
     width, height = dataset.RasterXSize, dataset.RasterYSize
     _block_x, block_y = band.GetBlockSize()
-    valid = np.empty((height, width), dtype=bool)
     for top in range(0, height, block_y):
-        rows = min(block_y, height - top)
-        np.not_equal(band.ReadAsArray(0, top, width, rows), 0, out=valid[top : top + rows])
+        yield height, top, band.ReadAsArray(0, top, width, min(block_y, height - top))
+
+
+def read_valid_map(image: str | os.PathLike[str]) -> Any:
+    """Band 1 of ``image`` as a boolean map of its valid pixels (not 0, as
+    :func:`count_array` counts them): 1 byte a pixel, read once."""
+    import numpy as np
+
+    valid = None
+    for height, top, pixels in _row_blocks(image):
+        if valid is None:
+            valid = np.empty((height, pixels.shape[1]), dtype=bool)
+        np.not_equal(pixels, 0, out=valid[top : top + len(pixels)])
     return valid
 
 
 def count_valid(image: str | os.PathLike[str]) -> ValidCount:
-    """Count the valid pixels of band 1 of ``image``, reading it once, one row of blocks at
-    a time (a 10 980 x 10 980 Float32 image never sits whole in memory)."""
-    from osgeo import gdal
-
-    gdal.UseExceptions()
-    dataset = gdal.Open(str(image))
-    band = dataset.GetRasterBand(1)
-    width, height = dataset.RasterXSize, dataset.RasterYSize
-    _block_x, block_y = band.GetBlockSize()
-    valid = 0
-    for top in range(0, height, block_y):
-        rows = min(block_y, height - top)
-        valid += count_array(band.ReadAsArray(0, top, width, rows)).valid_px
-    return ValidCount(valid, width * height)
+    """Count the valid pixels of band 1 of ``image``, reading it once."""
+    counts = [count_array(pixels) for _height, _top, pixels in _row_blocks(image)]
+    return ValidCount(sum(c.valid_px for c in counts), sum(c.total_px for c in counts))
 
 
 class EmptyImage(Exception):  # an outcome, not an error: nothing failed
