@@ -41,12 +41,13 @@ def _settings(config: str) -> ProcessSettings:
     return settings_from_config(load_config(config))
 
 
-def _dem_links(config: str, tile_id: str, name: str) -> Path:
-    """The DEM cells of ``tile_id`` linked in a folder of their own (OTB reads a folder)."""
+def _with_dem(config: str, tile_id: str, name: str) -> tuple[ProcessSettings, Path]:
+    """The request's settings, and the DEM cells of ``tile_id`` linked in a folder of
+    their own (OTB reads a folder)."""
     cfg = load_config(config)
     links = cfg.paths.tmp / "variants" / name / "dem"
     link_dem_cells(parse_tile_id(tile_id).footprint_lonlat(), cfg.paths.dem_dir, links)
-    return links
+    return settings_from_config(cfg), links
 
 
 def floor(config: str, job_json: str, out: str) -> None:
@@ -73,18 +74,16 @@ def floor(config: str, job_json: str, out: str) -> None:
 
 
 def chain(config: str, job_json: str, out: str) -> None:
-    s = _settings(config)
     job = TileJob.from_dict(json.loads(job_json))
     tile = parse_tile_id(job.tile_id)
-    dem = _dem_links(config, job.tile_id, f"chain_{Path(out).stem}")
+    s, dem = _with_dem(config, job.tile_id, f"chain_{Path(out).stem}")
     run_chain(group_chain(_inputs(job, s), tile, s, output_path=out, dem_dir=str(dem)))
 
 
 def stack(config: str, jobs_json: str, out: str) -> None:
-    s = _settings(config)
     jobs = [TileJob.from_dict(j) for j in json.loads(jobs_json)]
     tile = parse_tile_id(jobs[0].tile_id)
-    dem = _dem_links(config, jobs[0].tile_id, "stack")
+    s, dem = _with_dem(config, jobs[0].tile_id, "stack")
     by_pol = [_inputs(job, s) for job in jobs]  # one entry per polarisation, in job order
     grid = ortho_grid(tile, s.resolution_m)
     chain_steps: list[Step] = []

@@ -92,6 +92,14 @@ def _as_runs(rows: Sequence[Any], deferred: set[tuple[str, str]]) -> list[_Run]:
     ]
 
 
+def _run_query() -> Any:
+    """The columns of a run the page shows (a select to narrow)."""
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import select
+
+    return select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.data_interval_start)
+
+
 def _latest_runs(
     session: Any, dag_ids: Sequence[str], deferred: set[tuple[str, str]]
 ) -> list[_Run]:
@@ -107,7 +115,7 @@ def _latest_runs(
         .subquery()
     )
     query = (
-        select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.data_interval_start)
+        _run_query()
         .join(
             newest,
             and_(DagRun.dag_id == newest.c.dag_id, DagRun.data_interval_start == newest.c.start),
@@ -123,12 +131,11 @@ def _runs_between(
 ) -> list[_Run]:
     """The runs whose day is in [start, end], in time order (of a day's, the latest last)."""
     from airflow.models.dagrun import DagRun
-    from sqlalchemy import select
 
     low = datetime.combine(start, datetime.min.time(), UTC)
     high = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
     query = (
-        select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.data_interval_start)
+        _run_query()
         .where(
             DagRun.dag_id.in_(dag_ids),
             DagRun.data_interval_start >= low,

@@ -98,9 +98,11 @@ def _quicklook_of(path: Path) -> Path | None:
     return None
 
 
-def tagged_files(tifs: Iterable[str | os.PathLike[str]]) -> dict[Path, dict[str, str]]:
-    """The GDAL tags of each of ``tifs`` (files missing or GDAL cannot read left out)."""
-    tagged = {}
+def product_groups(tifs: Iterable[str | os.PathLike[str]]) -> list[ProductFiles]:
+    """The products among GeoTIFFs ``tifs``: each image with its mask and filtered copy,
+    matched by tile, polarisation, calibration and input products (as tagged), with the
+    primary file's tags; files without S1Tiling's tags are left out."""
+    tagged: dict[Path, dict[str, str]] = {}
     for tif in sorted({Path(t) for t in tifs}):
         if not tif.is_file():
             continue
@@ -108,13 +110,6 @@ def tagged_files(tifs: Iterable[str | os.PathLike[str]]) -> dict[Path, dict[str,
             tagged[tif] = read_tags(tif)
         except RuntimeError as exc:  # GDAL cannot read it: not a product of ours
             log.warning("%s is left out of the STAC catalogue: %s", tif, exc)
-    return tagged
-
-
-def group_products(tagged: Mapping[Path, Mapping[str, str]]) -> list[ProductFiles]:
-    """The products among GeoTIFFs ``tagged`` (each with its tags): each image with its
-    mask and filtered copy, matched by tile, polarisation, calibration and input products;
-    files without S1Tiling's tags are left out."""
     groups: dict[tuple[str, ...], dict[str, Path]] = {}
     for tif in sorted(tagged):
         tags = tagged[tif]
@@ -139,11 +134,6 @@ def group_products(tagged: Mapping[Path, Mapping[str, str]]) -> list[ProductFile
             )
         )
     return sorted(products, key=lambda p: p.item_id)
-
-
-def product_groups(tifs: Iterable[str | os.PathLike[str]]) -> list[ProductFiles]:
-    """The products among GeoTIFFs ``tifs`` (:func:`group_products` on their tags)."""
-    return group_products(tagged_files(tifs))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from s1ops.outputs.empty import (
     EmptyRecord,
     ProductCut,
     ValidCount,
+    count_array,
     count_valid,
     empty_reason,
     is_empty,
@@ -60,12 +61,8 @@ class CheckingFinalizer:
         self._tag(partial, index)
         if index == 0:
             if self._keep_valid_map:
-                import numpy as np
-
                 self.valid_map = read_valid_map(partial)
-                self.count = ValidCount(
-                    int(np.count_nonzero(self.valid_map)), int(self.valid_map.size)
-                )
+                self.count = count_array(self.valid_map)
             else:
                 self.count = count_valid(partial)
             if is_empty(self.count, self._min_valid_fraction):
