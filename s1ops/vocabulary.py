@@ -10,9 +10,25 @@ from __future__ import annotations
 POLARISATIONS = ("vv", "vh", "hh", "hv")
 # Orbit directions as S1Tiling writes them in names and tags.
 ORBIT_DIRECTIONS = ("ASC", "DES")
-# Calibrations OTB's SARCalibration produces (its `lut` values); S1Tiling's
-# normlim and gamma_naught_rtc need terrain geometry s1ops does not compute.
+# Calibrations OTB's SARCalibration produces (its `lut` values).
 CALIBRATIONS = ("sigma", "beta", "gamma", "dn")
+# S1Tiling's calibrations that need terrain geometry, and the OTB calibration each
+# starts from: normlim multiplies beta0 by sin(LIA). (gamma_naught_rtc is not done yet.)
+TERRAIN_CALIBRATIONS = {"normlim": "beta"}
+# The CALIBRATION tag and {calibration_type} of their products, as S1Tiling spells them.
+TERRAIN_CALIBRATION_TYPES = {"normlim": "Normlim"}
+# ia_maps_to_produce names -> IA map file prefix and DATA_TYPE tag (S1Tiling's).
+IA_KINDS = {
+    "deg": ("IA", "100 * degrees(IA)"),
+    "cos": ("cos_IA", "cos(IA)"),
+    "sin": ("sin_IA", "sin(IA)"),
+    "tan": ("tan_IA", "tan(IA)"),
+}
+# gdalwarp's resampling methods, as S1Tiling's dem_warp_resampling_method takes them.
+DEM_RESAMPLINGS = (
+    "near", "bilinear", "cubic", "cubicspline", "lanczos", "average", "rms", "mode",
+    "max", "min", "med", "q1", "q3", "sum",
+)  # fmt: skip
 # Orbits in Sentinel-1's 12-day repeat cycle: relative orbits run 1..175.
 ORBITS_PER_CYCLE = 175
 # IMAGE_TYPE tag values of S1Tiling's images and border masks.

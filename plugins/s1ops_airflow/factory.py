@@ -2,8 +2,11 @@
 
 Per tile::
 
-    plan -> fetch (mapped over products, deferrable) -> <pol>.select -> <pol>.process (mapped)
-                                                                      -> publish
+    plan -> fetch (mapped over products, deferrable) -> [terrain] -> <pol>.select
+                                                           -> <pol>.process (mapped) -> publish
+
+``terrain`` (calibration normlim only) makes the sin(LIA) maps the run's jobs
+need before either polarisation's jobs start.
 
 ``select`` runs whatever happened to the fetches and keeps the jobs whose
 products are all on disk; a job waiting for a product is left for a later
@@ -93,6 +96,27 @@ def _process(cfg: S1Config, config_path: str, select: SelectJobsOperator) -> Any
     return ProcessJobOperator.partial(**common).expand_kwargs(select.output)
 
 
+def _terrain(cfg: S1Config, config_path: str, tile_id: str) -> Any:
+    """The ``terrain`` task, when the request's calibration needs terrain maps (else None)."""
+    from s1ops.vocabulary import TERRAIN_CALIBRATIONS
+
+    if cfg.processing.calibration not in TERRAIN_CALIBRATIONS:
+        return None
+    from s1ops_airflow.operators.terrain import TerrainMapsOperator
+
+    af = cfg.airflow
+    return TerrainMapsOperator(
+        task_id="terrain",
+        config_path=config_path,
+        tile_id=tile_id,
+        pool=af.otb_pool,  # as heavy on a core as an OTB job
+        retries=af.retries,
+        retry_delay=timedelta(seconds=af.retry_delay_s),
+        execution_timeout=timedelta(minutes=af.execution_timeout_min),
+        trigger_rule=TriggerRule.ALL_DONE,
+    )
+
+
 def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
     """The DAG of one tile."""
     af = cfg.airflow
@@ -118,6 +142,10 @@ def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
             retry_exponential_backoff=2.0,
             max_retry_delay=MAX_RETRY_DELAY,
         ).expand(product_id=plan.output)
+        terrain = _terrain(cfg, config_path, tile_id)
+        if terrain is not None:
+            plan >> terrain
+            fetch >> terrain
         processes = []
         for pol in cfg.data_source.polarisations:
             with TaskGroup(group_id=pol):
@@ -129,6 +157,8 @@ def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
                 )
                 plan >> select
                 fetch >> select
+                if terrain is not None:
+                    terrain >> select
                 processes.append(_process(cfg, config_path, select))
         publish = PublishTileOperator(
             task_id="publish",

@@ -33,6 +33,7 @@ SUBCOMMAND_MODULES = (
     "s1ops.cli.download_cmd",
     "s1ops.cli.maintenance_cmd",
     "s1ops.cli.stac_cmd",
+    "s1ops.cli.terrain_cmd",
 )
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Which keys of an S1Tiling request file s1ops reads, and what it says about the others.
 
 S1Tiling files in the wild carry keys from several S1Tiling versions and
-scenarios s1ops does not run (LIA/IA maps, gamma-area RTC).
+scenarios s1ops does not run (gamma-area RTC).
 They must still load: each key or section s1ops ignores gets one warning that
 says why, and a key nobody knows gets one warning (with the closest known key,
 to catch typos). Nothing here is an error.
@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 # Keys s1ops reads, per section (lower case, as configparser stores them).
 USED_KEYS: dict[str, frozenset[str]] = {
-    "Paths": frozenset({"output", "s1_images", "dem_dir", "dem_info", "geoid_file", "tmp"}),
+    "Paths": frozenset(
+        {"output", "s1_images", "dem_dir", "dem_info", "geoid_file", "tmp", "lia", "ia"}
+    ),
     "DataSource": frozenset(
         {
             "download",
@@ -51,6 +53,10 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "nb_otb_threads",
             "fname_fmt.concatenation",
             "fname_fmt.filtered",
+            "fname_fmt.s2_lia_corrected",
+            "produce_lia_map",
+            "ia_maps_to_produce",
+            "dem_warp_resampling_method",
             "dname_fmt.tiled",
             "dname_fmt.mask",
             "dname_fmt.filtered",
@@ -104,16 +110,20 @@ LEGACY_KEYS: dict[tuple[str, str], str] = {
     ("Processing", "cache_srtm_by"): "cache_dem_by",
 }
 
-_RTC_LIA = "only used by S1Tiling's LIA/IA/gamma-area scenarios, which s1ops does not run"
-_NOT_MADE = "about a product s1ops does not make (S1Tiling's LIA/IA/RTC maps or intermediate files)"
+_RTC = "only used by S1Tiling's gamma-area (gamma_naught_rtc) scenario, which s1ops does not run"
+_NOT_MADE = (
+    "about a product s1ops does not make (S1Tiling's gamma-area/RTC maps or intermediate "
+    "files) or names the way S1Tiling does (its LIA/IA maps)"
+)
 _DEM_DB = "s1ops reads SRTM 1-arc-second cells named like N02E009.hgt straight from dem_dir"
 
 # Keys S1Tiling knows and s1ops deliberately ignores: (section, key) -> why.
 IGNORED_KEYS: dict[tuple[str, str], str] = {
-    ("Paths", "ia"): _RTC_LIA,
-    ("Paths", "lia"): _RTC_LIA,
-    ("Paths", "gamma_area"): _RTC_LIA,
-    ("Paths", "eof_dir"): "precise orbit files are only needed for LIA/IA maps",
+    ("Paths", "gamma_area"): _RTC,
+    ("Paths", "eof_dir"): (
+        "s1ops computes the LIA/IA maps from the orbit state vectors of the products' "
+        "annotations, not from precise orbit files"
+    ),
     ("Paths", "dem_database"): _DEM_DB,
     ("Paths", "dem_format"): _DEM_DB,
     ("DataSource", "nb_parallel_downloads"): "parallel downloads are [Airflow] download_pool_slots",
@@ -129,12 +139,9 @@ IGNORED_KEYS: dict[tuple[str, str], str] = {
     ),
     ("Processing", "border_threshold"): "no S1Tiling version since 0.2 reads it",
     **{
-        ("Processing", key): _RTC_LIA
+        ("Processing", key): _RTC
         for key in (
-            "produce_lia_map",
-            "ia_maps_to_produce",
             "produce_gamma_area_map",
-            "dem_warp_resampling_method",
             "use_resampled_dem",
             "no_use_resampled_dem",
             "resample_dem_factor_x",
@@ -155,10 +162,12 @@ IGNORED_PREFIXES: dict[tuple[str, str], str] = {
     ("Processing", "dname_fmt."): _NOT_MADE,
     ("Processing", "creation_options."): _NOT_MADE,
     ("Processing", "nodata."): (
-        "S1Tiling applies it to LIA/IA/normlim/RTC products only, which s1ops does not make; "
-        "sigma/beta/gamma/dn products and masks have no-data 0"
+        "s1ops keeps S1Tiling's defaults: no-data 0 in every product and mask, NaN in "
+        "sin(LIA) and the float IA maps, 0 in the degree maps"
     ),
-    ("Processing", "disable_streaming."): _RTC_LIA,
+    ("Processing", "disable_streaming."): (
+        "s1ops computes the LIA/IA maps a block of rows at a time"
+    ),
 }
 
 IGNORED_SECTIONS: dict[str, str] = {}

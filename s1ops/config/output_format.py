@@ -30,12 +30,15 @@ from s1ops.outputs.cog import (
     cog_options,
 )
 from s1ops.outputs.naming import (
+    DEFAULT_NORMLIM_NAME,
+    DEFAULT_TERRAIN_FILTERED_NAME,
     FOLDER_FIELDS,
     NAME_FIELDS,
     OutputNaming,
     template_problem,
 )
 from s1ops.processing.otb.chain import FLOAT_CREATION_OPTIONS, MASK_CREATION_OPTIONS
+from s1ops.vocabulary import TERRAIN_CALIBRATION_TYPES
 
 # S1Tiling's pixel type names -> OTB's, as s1ops.processing.otb.child knows them.
 PIXEL_TYPES = {
@@ -124,10 +127,17 @@ def _as_cog(
 def read_output_format(r: SectionReader, calibration: str) -> OutputFormat:
     """The ``fname_fmt``, ``dname_fmt``, ``creation_options`` and ``output_format`` keys."""
     default = OutputFormat()
+    terrain_type = TERRAIN_CALIBRATION_TYPES.get(calibration)
+    image_key, image_name, filtered_name = (
+        ("fname_fmt.concatenation", default.naming.image_name, default.naming.filtered_name)
+        if terrain_type is None
+        # S1Tiling's fname_fmt.concatenation then names its temporary beta0 file: unused here.
+        else ("fname_fmt.s2_lia_corrected", DEFAULT_NORMLIM_NAME, DEFAULT_TERRAIN_FILTERED_NAME)
+    )
     naming = OutputNaming(
-        calibration=calibration,
-        image_name=_template(r, "fname_fmt.concatenation", default.naming.image_name, file=True),
-        filtered_name=_template(r, "fname_fmt.filtered", default.naming.filtered_name, file=True),
+        calibration=terrain_type or calibration,
+        image_name=_template(r, image_key, image_name, file=True),
+        filtered_name=_template(r, "fname_fmt.filtered", filtered_name, file=True),
         image_dir=_template(r, "dname_fmt.tiled", default.naming.image_dir, file=False),
         mask_dir=_template(r, "dname_fmt.mask", default.naming.mask_dir, file=False),
         filtered_dir=_template(r, "dname_fmt.filtered", default.naming.filtered_dir, file=False),
@@ -135,7 +145,7 @@ def read_output_format(r: SectionReader, calibration: str) -> OutputFormat:
     if naming.filtered_name == naming.image_name:
         # Planning knows a product by its file name: the two must differ.
         raise r.error(
-            "fname_fmt.filtered", naming.filtered_name, "a name other than fname_fmt.concatenation"
+            "fname_fmt.filtered", naming.filtered_name, f"a name other than {image_key}'s"
         )
     image = _options(r, "creation_options.tiled", default.image)
     filtered = _options(r, "creation_options.filtered", default.filtered)

@@ -23,14 +23,20 @@ from s1ops.config.filtering import FilteringConfig, read_filtering
 from s1ops.config.keys import SECTIONS, check_keys
 from s1ops.config.output_format import OutputFormat, read_output_format
 from s1ops.config.reader import RequestDocument, SectionReader, split_list
+from s1ops.config.terrain import TerrainConfig, read_terrain
 from s1ops.errors import ConfigError, ConfigFileError, TileIdError
 from s1ops.grid import parse_tile_id
-from s1ops.vocabulary import CALIBRATIONS, ORBIT_DIRECTIONS, ORBITS_PER_CYCLE
+from s1ops.vocabulary import (
+    CALIBRATIONS,
+    ORBIT_DIRECTIONS,
+    ORBITS_PER_CYCLE,
+    TERRAIN_CALIBRATIONS,
+)
 
 log = logging.getLogger(__name__)
 
 _CALIBRATION_ALLOWED = (
-    "one of: sigma, beta, gamma, dn (S1Tiling's normlim and gamma_naught_rtc are not done here)"
+    "one of: sigma, beta, gamma, dn, normlim (S1Tiling's gamma_naught_rtc is not done here yet)"
 )
 INTERPOLATIONS = ("nn", "linear")
 DEM_CACHE_MODES = ("symlink", "copy")
@@ -89,7 +95,7 @@ class MaskConfig:
 class ProcessingConfig:
     """[Processing]: calibration, orthorectification, tiles and resources."""
 
-    calibration: str  # sigma, beta, gamma or dn
+    calibration: str  # sigma, beta, gamma, dn or normlim
     tiles: tuple[str, ...]  # keys tiles / tiles_list_in_file; () when all_tiles
     all_tiles: bool = False  # tiles = ALL: every tile the products on disk cover
     remove_thermal_noise: bool = False
@@ -127,6 +133,8 @@ class S1Config:
     quicklook: QuicklookConfig
     metadata: tuple[tuple[str, str], ...]  # [Metadata]: extra GeoTIFF tags, in file order
     airflow: AirflowConfig
+    # [Paths] lia, ia; [Processing] produce_lia_map, ia_maps_to_produce, ...: the LIA/IA maps
+    terrain: TerrainConfig
     filtering: FilteringConfig | None = None  # [Filtering]; None: no speckle filter
     # [Processing] fname_fmt.*, dname_fmt.*, creation_options.*: names, folders, GDAL options
     output_format: OutputFormat = field(default_factory=OutputFormat)
@@ -268,7 +276,7 @@ def _override_cut(r: SectionReader) -> bool | None:
 def _read_processing(r: SectionReader) -> ProcessingConfig:
     tiles, all_tiles = _tiles(r)
     calibration = r.required("calibration", _CALIBRATION_ALLOWED).lower()
-    if calibration not in CALIBRATIONS:
+    if calibration not in CALIBRATIONS and calibration not in TERRAIN_CALIBRATIONS:
         raise r.error("calibration", r.text("calibration"), _CALIBRATION_ALLOWED)
     resolution_m = r.number("output_spatial_resolution", ProcessingConfig.resolution_m)
     cache = r.choice("cache_dem_by", DEM_CACHE_MODES, None)
@@ -328,9 +336,10 @@ def _build(
             "a tile list: with download = True, tiles and roi_by_tiles cannot both be ALL",
         )
     mask = MaskConfig(SectionReader(document, "Mask").flag("generate_border_mask", False))
+    paths = _read_paths(SectionReader(document, "Paths"))
     return S1Config(
         source=source,
-        paths=_read_paths(SectionReader(document, "Paths")),
+        paths=paths,
         data_source=data_source,
         mask=mask,
         processing=processing,
@@ -346,6 +355,9 @@ def _build(
         ),
         output_format=read_output_format(
             SectionReader(document, "Processing"), processing.calibration
+        ),
+        terrain=read_terrain(
+            SectionReader(document, "Paths"), SectionReader(document, "Processing"), paths.output
         ),
     )
 

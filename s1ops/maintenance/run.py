@@ -6,8 +6,10 @@ Parts, in this order, each reported on its own (``s1ops.maintenance.report``):
     the purge down to ``[Airflow] s1_cache_max_products`` (most recent
     downloads kept; a product a job leases or a download writes is kept);
 ``partial_outputs``
-    partial files older than the threshold under ``[Paths] output`` and the
-    OrthoReady folder, left by a killed writer (never an output product);
+    partial files older than the threshold under ``[Paths] output``, the
+    terrain maps' folders (``[Paths] lia``, ``ia``) and the OrthoReady folder,
+    left by a killed writer (never an output product, never a finished map:
+    maps serve every later day of their tile and orbit, they are kept);
 ``work_folders``
     s1ops work folders under ``[Paths] tmp`` older than the threshold that no
     running job holds (one in use is kept whatever its age);
@@ -76,10 +78,13 @@ def _purge(run: _Run) -> PartReport:
 
 
 def _partial_outputs(run: _Run) -> PartReport:
-    paths = run.cfg.paths
+    paths, terrain = run.cfg.paths, run.cfg.terrain
+    folders = [paths.output, orthoready_dir(paths.tmp)]
+    # The maps' folders are under output by default: walked once.
+    folders += [f for f in (terrain.lia_dir, terrain.ia_dir) if not f.is_relative_to(paths.output)]
     stale = [
         path
-        for folder in (paths.output, orthoready_dir(paths.tmp))
+        for folder in dict.fromkeys(folders)
         for path in cleanup.stale_partial_files(folder, older_than_s=run.older_than_s, now=run.now)
     ]
     reason = "stale partial file: its writer died"

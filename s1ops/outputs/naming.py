@@ -24,6 +24,10 @@ from s1ops.outputs.names import MERGED_TIME, OutputName, mask_file_name
 _STEM = "{flying_unit_code}_{tile_name}_{polarisation}_{orbit_direction}_{orbit}"
 DEFAULT_IMAGE_NAME = _STEM + "_{acquisition_stamp}.tif"
 DEFAULT_FILTERED_NAME = _STEM + "_{acquisition_stamp}_filtered.tif"
+# S1Tiling's defaults for its terrain calibrations (fname_fmt.s2_lia_corrected, and
+# fname_fmt.filtered then carries the calibration type: ..._Normlim_filtered.tif).
+DEFAULT_NORMLIM_NAME = _STEM + "_{acquisition_stamp}_NormLim.tif"
+DEFAULT_TERRAIN_FILTERED_NAME = _STEM + "_{acquisition_stamp}_{calibration_type}_filtered.tif"
 DEFAULT_IMAGE_DIR = "{out_dir}/{tile_name}"
 DEFAULT_MASK_DIR = "{out_dir}/{tile_name}"
 DEFAULT_FILTERED_DIR = "{out_dir}/filtered/{tile_name}"
@@ -36,7 +40,7 @@ NAME_FIELDS = (
     "orbit",  # relative orbit, 3 digits: 007
     "acquisition_stamp",  # 20200108t044150, or 20200108txxxxxx for a merged pair
     "acquisition_day",  # 20200108txxxxxx
-    "calibration_type",  # sigma, beta, gamma, dn
+    "calibration_type",  # sigma, beta, gamma, dn; Normlim
 )
 FOLDER_FIELDS = ("out_dir", "tile_name", "calibration_type")
 
@@ -79,8 +83,8 @@ def template_problem(template: str, fields: tuple[str, ...], *, suffix: str = ""
 class OutputNaming:
     """A request's file name and folder templates (S1Tiling's defaults unless set)."""
 
-    calibration: str = "sigma"
-    image_name: str = DEFAULT_IMAGE_NAME  # fname_fmt.concatenation
+    calibration: str = "sigma"  # {calibration_type}: as S1Tiling spells it (Normlim)
+    image_name: str = DEFAULT_IMAGE_NAME  # fname_fmt.concatenation (normlim: .s2_lia_corrected)
     filtered_name: str = DEFAULT_FILTERED_NAME  # fname_fmt.filtered
     image_dir: str = DEFAULT_IMAGE_DIR  # dname_fmt.tiled
     mask_dir: str = DEFAULT_MASK_DIR  # dname_fmt.mask

@@ -50,6 +50,8 @@ def image_description(unit: str, calibration: str, image_type: str) -> str:
     sentinel = f"Sentinel-{unit[1:].upper()}"  # 's1a' -> 'Sentinel-1A'
     if image_type == "MASK":
         return f"Orthorectified {sentinel} IW GRD smoothed border mask S2 tile"
+    if calibration == "Normlim":
+        return f"Sigma0 Normlim Calibrated {sentinel} IW GRD"
     return f"{calibration} calibrated orthorectified {sentinel} IW GRD"
 
 
@@ -61,7 +63,7 @@ class TagInputs:
     polarisation: str
     orbit_direction: str  # 'ASC' or 'DES'
     relative_orbit: int
-    calibration: str  # 'sigma', 'beta', 'gamma', 'dn'
+    calibration: str  # 'sigma', 'beta', 'gamma', 'dn', 'Normlim'
     noise_removed: bool
     interpolator: str  # 'nn', 'linear', 'bco'
     resolution_m: float

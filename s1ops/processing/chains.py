@@ -43,7 +43,9 @@ def ortho_grid(tile: S2Tile, resolution_m: float) -> OrthoGrid:
 
 def orthoready_steps(product: ProductInput, first_index: int, s: ProcessSettings) -> list[Step]:
     """Calibration, low-signal fix and margin reset: the image before orthorectification."""
-    chain = [steps.calibration(product.measurement, lut=s.calibration, remove_noise=s.remove_noise)]
+    chain = [
+        steps.calibration(product.measurement, lut=s.otb_calibration, remove_noise=s.remove_noise)
+    ]
     if s.remove_noise:
         chain.append(
             steps.low_signal_fix(
@@ -85,11 +87,14 @@ def group_chain(
     *,
     output_path: str,
     dem_dir: str,
+    sin_lia: str | None = None,
 ) -> Chain:
     """The in-memory chain producing one output from 1 or 2 products (pure).
 
     Two products are orthorectified and merged by Synthetize in the same
-    pipeline: nothing is written between the steps.
+    pipeline: nothing is written between the steps. With ``sin_lia`` (the
+    tile's sin(LIA) map, calibration normlim) the beta0 image is multiplied by
+    it, still in memory.
     """
     if not products:
         raise ValueError("a tile job needs at least one product")
@@ -101,6 +106,10 @@ def group_chain(
         ortho_indices.append(len(chain_steps) - 1)
     if len(ortho_indices) > 1:
         chain_steps.append(steps.first_nonzero(tuple(ortho_indices)))
+    if sin_lia is not None:
+        last = len(chain_steps) - 1
+        lower = settings.lower_signal_value
+        chain_steps.append(steps.apply_sin_lia(last, sin_lia, lower_signal_value=lower))
     written = settings.output_format.image
     return Chain(
         tuple(chain_steps),

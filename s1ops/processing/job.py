@@ -56,6 +56,7 @@ from s1ops.processing.dem_checks import check_geoid
 from s1ops.processing.emptiness import CheckingFinalizer, record_empty
 from s1ops.processing.job_check import check_ready_job
 from s1ops.processing.joblog import log_inputs, log_output, timed
+from s1ops.processing.lia import ensure_sin_lia, lia_tags
 from s1ops.processing.margins import margin_thresholds, probe_borders
 from s1ops.processing.otb.chain import Chain, Output
 from s1ops.processing.otb.pipelines import run_with_tags
@@ -64,6 +65,7 @@ from s1ops.processing.settings import ProcessSettings
 from s1ops.scratch import require_space, space_guard, work_folder
 from s1ops.sentinel1.ids import ProductId
 from s1ops.sentinel1.safe import read_safe
+from s1ops.vocabulary import TERRAIN_CALIBRATION_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +181,7 @@ def _tags(
         polarisation=job.polarisation,
         orbit_direction=job.orbit_direction,
         relative_orbit=job.relative_orbit,
-        calibration=s.calibration,
+        calibration=TERRAIN_CALIBRATION_TYPES.get(s.calibration, s.calibration),
         noise_removed=s.remove_noise,
         interpolator=s.interpolator,
         resolution_m=s.resolution_m,
@@ -187,9 +189,10 @@ def _tags(
         software_version=__version__,
         lower_signal_value=s.lower_signal_value,
     )
-    return output_tags(
+    tags = output_tags(
         ids, inputs, image_type=image_type, now=datetime.now(UTC), extra=s.extra_tags
     )
+    return {**tags, **lia_tags(job, s)}
 
 
 def _inputs(job: TileJob, s: ProcessSettings) -> list[ProductInput]:
@@ -386,8 +389,15 @@ def _make_image(
             dem_links,
             copy=settings.cache_dem_by == "copy",
         )
+        with timed(job.job_id, "sin(LIA) map"):
+            sin_lia = ensure_sin_lia(job, settings, dem_dir=dem_dir)
         chain = group_chain(
-            inputs, tile, settings, output_path=job.output_path, dem_dir=str(dem_links)
+            inputs,
+            tile,
+            settings,
+            output_path=job.output_path,
+            dem_dir=str(dem_links),
+            sin_lia=None if sin_lia is None else str(sin_lia),
         )
         tags = _tags(job, ids, settings, "BACKSCATTERING")
         written = settings.output_format.image

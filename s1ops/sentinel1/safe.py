@@ -91,6 +91,19 @@ class SafeProduct:
             f"has: {', '.join(self.polarisations)}",
         )
 
+    def annotation_member(self, polarisation: str) -> str:
+        """Path of the annotation XML of a polarisation's image inside the SAFE."""
+        stem = PurePosixPath(self.measurement_member(polarisation)).stem
+        return f"{_ANNOTATION}/{stem}.xml"
+
+    def read_member(self, member: str) -> bytes:
+        """The bytes of a file inside the SAFE (folder or zip)."""
+        source = _Source(self.path)
+        try:
+            return source.read(member)
+        finally:
+            source.close()
+
     def measurement_location(self, polarisation: str) -> str:
         """A path GDAL can open: a plain file, or ``/vsizip/...`` inside a zip."""
         member = self.measurement_member(polarisation)

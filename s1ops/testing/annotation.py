@@ -298,7 +298,7 @@ def rewrite_annotation(
     root = ET.parse(template).getroot()
     shift_times(root, rewrite.time_shift)
     first = parse_time(find_node(root, _INFO + "productFirstLineUtcTime").text or "")
-    write_orbit(root, read_orbit(root, first).transformed(rewrite.rotation))
+    write_orbit(root, geodesy.transformed(read_orbit(root, first), rewrite.rotation))
     geo = geometry or compute_geometry(root, rewrite, geoid)
     set_text(root, "adsHeader/missionId", rewrite.unit)
     set_text(root, "adsHeader/absoluteOrbitNumber", rewrite.absolute_orbit)

@@ -12,44 +12,21 @@ therefore never leaves the grid inconsistent with the orbit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-# WGS84 (NIMA TR8350.2)
-WGS84_A = 6378137.0
-WGS84_F = 1 / 298.257223563
-WGS84_B = WGS84_A * (1 - WGS84_F)
-WGS84_E2 = WGS84_F * (2 - WGS84_F)
+from s1ops.terrain.ellipsoid import (  # noqa: F401  (re-exported for the synthetic products)
+    WGS84_A,
+    WGS84_B,
+    WGS84_E2,
+    WGS84_F,
+    ecef_to_geodetic,
+    geodetic_to_ecef,
+)
+from s1ops.terrain.geoid import Geoid  # noqa: F401
+from s1ops.terrain.orbit import Orbit
+
 SPEED_OF_LIGHT = 299792458.0
-# OTB's SarSensorModel interpolates state vectors with 8-point Lagrange polynomials.
-LAGRANGE_POINTS = 8
-
-
-def geodetic_to_ecef(lat_deg: np.ndarray, lon_deg: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """ECEF coordinates (..., 3) of geodetic latitude, longitude (degrees) and height (m)."""
-    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    n = WGS84_A / np.sqrt(1 - WGS84_E2 * np.sin(lat) ** 2)
-    x = (n + h) * np.cos(lat) * np.cos(lon)
-    y = (n + h) * np.cos(lat) * np.sin(lon)
-    z = (n * (1 - WGS84_E2) + h) * np.sin(lat)
-    return np.stack([x, y, z], axis=-1)
-
-
-def ecef_to_geodetic(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Geodetic latitude, longitude (degrees) and height (m) of ECEF points (..., 3)."""
-    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
-    p = np.hypot(x, y)
-    lat = np.arctan2(z, p * (1 - WGS84_E2))
-    # A few fixed-point steps reach micrometres for points near the surface.
-    for _ in range(5):
-        n = WGS84_A / np.sqrt(1 - WGS84_E2 * np.sin(lat) ** 2)
-        h = p / np.cos(lat) - n
-        lat = np.arctan2(z, p * (1 - WGS84_E2 * n / (n + h)))
-    n = WGS84_A / np.sqrt(1 - WGS84_E2 * np.sin(lat) ** 2)
-    h = p / np.cos(lat) - n
-    return np.degrees(lat), np.degrees(np.arctan2(y, x)), h
 
 
 def rotation(shift_lon_deg: float, shift_lat_deg: float, centre_lon_deg: float) -> np.ndarray:
@@ -80,51 +57,19 @@ def geocentric_radius(xyz: np.ndarray) -> np.ndarray:
     return WGS84_A * WGS84_B / np.sqrt(WGS84_B**2 * (1 - sin2) + WGS84_A**2 * sin2)
 
 
-@dataclass(frozen=True)
-class Orbit:
-    """Earth-fixed state vectors; times in seconds from an arbitrary epoch."""
-
-    times: np.ndarray  # (n,)
-    positions: np.ndarray  # (n, 3)
-    velocities: np.ndarray  # (n, 3)
-
-    def state(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Interpolated positions and velocities (..., 3) at times ``t``."""
-        t = np.atleast_1d(np.asarray(t, dtype=float))
-        pos = np.empty((*t.shape, 3))
-        vel = np.empty((*t.shape, 3))
-        count = min(LAGRANGE_POINTS, len(self.times))
-        for index in np.ndindex(t.shape):
-            start = int(np.searchsorted(self.times, t[index])) - count // 2
-            start = min(max(start, 0), len(self.times) - count)
-            nodes = self.times[start : start + count]
-            weights = _lagrange_weights(nodes, float(t[index]))
-            pos[index] = weights @ self.positions[start : start + count]
-            vel[index] = weights @ self.velocities[start : start + count]
-        return pos, vel
-
-    def transformed(self, matrix: np.ndarray, keep_altitude: bool = True) -> Orbit:
-        """The orbit turned by ``matrix``; radii are adjusted to keep the height above ground."""
-        pos = self.positions @ matrix.T
-        vel = self.velocities @ matrix.T
-        if keep_altitude:
-            factor = (
-                np.linalg.norm(pos, axis=1)
-                - geocentric_radius(self.positions)
-                + geocentric_radius(pos)
-            ) / np.linalg.norm(pos, axis=1)
-            pos = pos * factor[:, None]
-            vel = vel * factor[:, None]
-        return Orbit(self.times, pos, vel)
-
-
-def _lagrange_weights(nodes: np.ndarray, t: float) -> np.ndarray:
-    weights = np.ones(len(nodes))
-    for i, ti in enumerate(nodes):
-        for j, tj in enumerate(nodes):
-            if i != j:
-                weights[i] *= (t - tj) / (ti - tj)
-    return weights
+def transformed(orbit: Orbit, matrix: np.ndarray, keep_altitude: bool = True) -> Orbit:
+    """``orbit`` turned by ``matrix``; radii are adjusted to keep the height above ground."""
+    pos = orbit.positions @ matrix.T
+    vel = orbit.velocities @ matrix.T
+    if keep_altitude:
+        factor = (
+            np.linalg.norm(pos, axis=1)
+            - geocentric_radius(orbit.positions)
+            + geocentric_radius(pos)
+        ) / np.linalg.norm(pos, axis=1)
+        pos = pos * factor[:, None]
+        vel = vel * factor[:, None]
+    return Orbit(orbit.times, pos, vel, orbit.epoch)
 
 
 def zero_doppler_points(
@@ -192,34 +137,3 @@ def heading_deg(sat_pos: np.ndarray, sat_vel: np.ndarray) -> float:
     east = np.array([-math.sin(lo), math.cos(lo), 0.0])
     north = np.array([-math.sin(la) * math.cos(lo), -math.sin(la) * math.sin(lo), math.cos(la)])
     return math.degrees(math.atan2(float(sat_vel @ east), float(sat_vel @ north)))
-
-
-@dataclass(frozen=True)
-class Geoid:
-    """A global geoid undulation grid (OTB's ``egm96.grd``), bilinearly interpolated."""
-
-    undulation_m: np.ndarray  # rows from 90 N southwards, columns from 0 E eastwards
-    step_deg: float
-
-    @classmethod
-    def read(cls, path: str | Path) -> Geoid:
-        """Read an ``egm96.grd`` file: six big-endian float32 bounds, then the rows."""
-        raw = np.fromfile(path, dtype=">f4")
-        south, north, west, east, dlat, dlon = (float(v) for v in raw[:6])
-        rows = round((north - south) / dlat) + 1
-        cols = round((east - west) / dlon) + 1
-        if (south, north, west, dlat) != (-90.0, 90.0, 0.0, dlon) or raw.size != 6 + rows * cols:
-            raise ValueError(f"{path}: not a global geoid grid in egm96.grd layout")
-        return cls(raw[6:].reshape(rows, cols).astype(float), dlat)
-
-    def height(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-        """Geoid height above the ellipsoid (m) at the given points."""
-        row = (90.0 - np.asarray(lat_deg)) / self.step_deg
-        col = np.mod(np.asarray(lon_deg), 360.0) / self.step_deg
-        r0 = np.clip(np.floor(row).astype(int), 0, self.undulation_m.shape[0] - 2)
-        c0 = np.clip(np.floor(col).astype(int), 0, self.undulation_m.shape[1] - 2)
-        fr, fc = row - r0, col - c0
-        u = self.undulation_m
-        top = u[r0, c0] * (1 - fc) + u[r0, c0 + 1] * fc
-        bottom = u[r0 + 1, c0] * (1 - fc) + u[r0 + 1, c0 + 1] * fc
-        return top * (1 - fr) + bottom * fr

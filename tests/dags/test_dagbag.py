@@ -201,3 +201,19 @@ def test_the_other_files_do_not_even_read_the_request_file_for_a_worker(tmp_path
     }
     assert list(errors) == [shard_file_name(shard_of("33NWB"))]
     assert str(missing) in errors[shard_file_name(shard_of("33NWB"))]
+
+
+def test_a_normlim_tile_dag_makes_its_maps_before_the_polarisations(request_file) -> None:
+    cfg = request_file()
+    text = cfg.read_text()
+    assert "calibration : sigma" in text
+    cfg.write_text(text.replace("calibration : sigma", "calibration : normlim"))
+    bag = _bag(cfg)
+    assert bag.import_errors == {}
+    dag = bag.dags["s1tiling_32NNJ"]
+    terrain = dag.task_dict["terrain"]
+    assert terrain.upstream_task_ids == {"plan", "fetch"}
+    assert terrain.trigger_rule == "all_done"
+    assert terrain.pool == "s1ops_otb"
+    for pol in ("vv", "vh"):
+        assert dag.task_dict[f"{pol}.select"].upstream_task_ids == {"plan", "fetch", "terrain"}

@@ -170,3 +170,29 @@ def test_manual_params_are_validated(airflow_db, request_file) -> None:
     assert run.state == DagRunState.FAILED
     assert _states(run)[("plan", -1)] == TaskInstanceState.FAILED
     assert _names(cfg.parent / "out" / "32NNJ") == []
+
+
+def test_a_normlim_run_makes_the_lia_map_once_then_both_polarisations(
+    airflow_db, request_file, stac
+) -> None:
+    cfg = request_file()
+    cfg.write_text(cfg.read_text().replace("calibration : sigma", "calibration : normlim"))
+    dag = session.load_dags(cfg)["s1tiling_32NNJ"]
+    out = cfg.parent / "out"
+
+    run = dag.test(logical_date=AFTER_SINGLE)
+    assert run.state == DagRunState.SUCCESS
+    states = _states(run)
+    assert states[("terrain", -1)] == TaskInstanceState.SUCCESS
+    terrain = next(t for t in run.get_task_instances() if t.task_id == "terrain")
+    assert terrain.xcom_pull(task_ids="terrain") == [51]  # made there, before the jobs
+    assert states[("vv.process", 0)] == states[("vh.process", 0)] == TaskInstanceState.SUCCESS
+    assert sorted(p.name for p in (out / "_LIA").glob("*.tif")) == ["sin_LIA_32NNJ_051.tif"]
+    assert _names(out / "32NNJ") == sorted(
+        f"{DAY_SINGLE.format(pol=pol)}_NormLim{suffix}.tif"
+        for pol in ("vv", "vh")
+        for suffix in ("", "_BorderMask")
+    )
+    image = read_tags(out / "32NNJ" / f"{DAY_SINGLE.format(pol='vh')}_NormLim.tif")
+    assert (image["CALIBRATION"], image["LIA_FILE"]) == ("Normlim", "sin_LIA_32NNJ_051.tif")
+    assert len(_publish(run)["new"]) == 4

@@ -68,6 +68,18 @@ def low_signal_fix(raw: Source, calibrated: int, *, lower_signal_value: float) -
     )
 
 
+def apply_sin_lia(source: Source, sin_lia: str | Path, *, lower_signal_value: float) -> Step:
+    """S1Tiling's normlim: a beta0 image times the tile's sin(LIA) map, floored at
+    ``lower_signal_value``; no data (0) where either has none (0 in beta0, NaN in sin(LIA))."""
+    expression = f"(im2b1 != im2b1 || im1b1 == 0) ? 0 : max({lower_signal_value!r}, im1b1*im2b1)"
+    return Step(
+        "BandMath",
+        params={"exp": expression},
+        inputs={"il": (source, str(sin_lia))},
+        label="normlim",
+    )
+
+
 def reset_margin(source: Source, thresholds: MarginThresholds) -> Step:
     return Step(
         "ResetMargin",

@@ -445,6 +445,35 @@ def test_config_is_frozen() -> None:
         cfg.processing.calibration = "beta"  # type: ignore[misc]
 
 
+def test_normlim_and_the_terrain_keys_are_read() -> None:
+    sections = {name: dict(keys) for name, keys in MINIMAL.items()}
+    sections["Processing"].update(
+        calibration="normlim",
+        produce_lia_map="True",
+        ia_maps_to_produce="deg, sin tan",
+        dem_warp_resampling_method="Bilinear",
+    )
+    cfg = parse(render(sections))
+    assert cfg.processing.calibration == "normlim"
+    terrain = cfg.terrain
+    assert (terrain.lia_dir, terrain.ia_dir) == (Path("/o/_LIA"), Path("/o/_IA"))
+    assert terrain.produce_lia_map
+    assert terrain.ia_maps == ("deg", "sin", "tan")
+    assert terrain.dem_warp_resampling == "bilinear"
+    assert cfg.output_format.naming.image_name.endswith("_{acquisition_stamp}_NormLim.tif")
+    sections["Paths"].update(lia="maps/lia", ia="/maps/ia")
+    sections["Processing"]["fname_fmt.s2_lia_corrected"] = "{tile_name}_{orbit}_NL.tif"
+    cfg = parse(render(sections))
+    assert (cfg.terrain.lia_dir, cfg.terrain.ia_dir) == (Path("/base/maps/lia"), Path("/maps/ia"))
+    assert cfg.output_format.naming.image_name == "{tile_name}_{orbit}_NL.tif"
+
+
+def test_terrain_defaults_for_other_calibrations() -> None:
+    cfg = parse(MINIMAL_TEXT)
+    assert not cfg.terrain.produce_lia_map and cfg.terrain.ia_maps == ("deg",)
+    assert cfg.output_format.naming.image_name.endswith("_{acquisition_stamp}.tif")
+
+
 # --- invalid values -----------------------------------------------------------------
 
 INVALID = [
@@ -461,7 +490,9 @@ INVALID = [
     ("DataSource", "tile_to_product_overlap_ratio", "101"),
     ("DataSource", "roi_by_tiles", "33NWB, 33IWB"),
     ("Mask", "generate_border_mask", "2"),
-    ("Processing", "calibration", "normlim"),
+    ("Processing", "calibration", "gamma_naught_rtc"),
+    ("Processing", "ia_maps_to_produce", "deg, cotan"),
+    ("Processing", "dem_warp_resampling_method", "bicubic"),
     ("Processing", "calibration", "sigma0"),
     ("Processing", "tiles", "33NWB, 61NWB"),
     ("Processing", "tiles", "T33NWBX"),

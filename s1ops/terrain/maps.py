@@ -1,0 +1,257 @@
+"""The terrain maps of a (tile, relative orbit): sin(LIA), LIA and IA maps, as S1Tiling names them.
+
+Made once, from the DEM (warped onto the tile as S1Tiling's gdalwarp step does),
+the geoid and the orbit state vectors of one product of that orbit, and reused
+by every later day: ``{lia_dir}/sin_LIA_{tile}_{orbit}.tif`` (float32, NaN
+no-data), ``{lia_dir}/LIA_{tile}_{orbit}.tif`` (degrees x 100, uint16, 0
+no-data) and ``{ia_dir}/{IA,cos_IA,sin_IA,tan_IA}_{tile}_{orbit}.tif``. All
+files of a call are written under partial names and published together.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from s1ops.grid import S2Tile
+from s1ops.outputs.publish import gdal_writes, publish
+from s1ops.scratch import partial_path
+from s1ops.terrain.angles import MapGrid, angle_blocks
+from s1ops.terrain.geoid import Geoid
+from s1ops.terrain.orbit import Orbit
+from s1ops.vocabulary import IA_KINDS, TIFF_DATETIME_FORMAT
+
+log = logging.getLogger(__name__)
+
+DEM_NODATA = -32768.0
+DEGREES_NODATA = 0  # uint16 maps: 0 is no-data (an angle of exactly 0.00 degrees reads as none)
+FLOAT_OPTIONS = ("COMPRESS=DEFLATE", "PREDICTOR=3")
+DEGREES_OPTIONS = ("COMPRESS=DEFLATE",)
+
+
+def sin_lia_name(tile_id: str, orbit: int) -> str:
+    return f"sin_LIA_{tile_id}_{orbit:03d}.tif"
+
+
+def lia_name(tile_id: str, orbit: int) -> str:
+    return f"LIA_{tile_id}_{orbit:03d}.tif"
+
+
+def ia_name(kind: str, tile_id: str, orbit: int) -> str:
+    return f"{IA_KINDS[kind][0]}_{tile_id}_{orbit:03d}.tif"
+
+
+@dataclass(frozen=True)
+class TerrainRequest:
+    """Which maps of one (tile, relative orbit) to make, where, and from what."""
+
+    tile: S2Tile
+    relative_orbit: int
+    orbit_direction: str  # 'ASC' or 'DES'
+    resolution_m: float
+    lia_dir: Path
+    lia_degrees: bool = False  # [Processing] produce_lia_map
+    ia_dir: Path | None = None
+    ia_kinds: tuple[str, ...] = ()  # [Processing] ia_maps_to_produce: deg, cos, sin, tan
+    dem_resampling: str = "cubic"  # [Processing] dem_warp_resampling_method
+    dem_info: str = ""
+    with_lia: bool = True  # False: IA maps only (no DEM read)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.ia_kinds) - set(IA_KINDS))
+        if unknown:
+            raise ValueError(f"IA maps {unknown}: must be among {', '.join(IA_KINDS)}")
+        if self.ia_kinds and self.ia_dir is None:
+            raise ValueError("IA maps need an ia_dir")
+
+    @property
+    def grid(self) -> MapGrid:
+        size = round(self.tile.size_m / self.resolution_m)
+        r = self.resolution_m
+        return MapGrid(self.tile.epsg, self.tile.ulx, self.tile.uly, size, size, r)
+
+    def paths(self) -> dict[str, Path]:
+        """Map kind ('sin_LIA', 'LIA', 'IA', 'cos_IA', ...) -> the file it is published as."""
+        tile, orbit = self.tile.tile_id, self.relative_orbit
+        found: dict[str, Path] = {}
+        if self.with_lia:
+            found["sin_LIA"] = self.lia_dir / sin_lia_name(tile, orbit)
+            if self.lia_degrees:
+                found["LIA"] = self.lia_dir / lia_name(tile, orbit)
+        for kind in self.ia_kinds:
+            assert self.ia_dir is not None
+            found[IA_KINDS[kind][0]] = self.ia_dir / ia_name(kind, tile, orbit)
+        return found
+
+    def missing(self) -> dict[str, Path]:
+        """The maps not yet published."""
+        return {kind: path for kind, path in self.paths().items() if not path.is_file()}
+
+
+def _gdal() -> Any:
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    return gdal
+
+
+def dem_on_grid(grid: MapGrid, cells: Sequence[Path], resampling: str) -> np.ndarray:
+    """The DEM cells warped onto ``grid`` (float32 metres, NaN where no cell covers)."""
+    if not cells:
+        return np.full((grid.height, grid.width), np.nan, dtype=np.float32)
+    gdal = _gdal()
+    vrt_path = f"/vsimem/s1ops-dem-{os.getpid()}-{id(grid)}.vrt"
+    vrt = gdal.BuildVRT(vrt_path, [str(c) for c in cells])
+    try:
+        bounds = (
+            grid.ulx,
+            grid.uly - grid.height * grid.resolution_m,
+            grid.ulx + grid.width * grid.resolution_m,
+            grid.uly,
+        )
+        warped = gdal.Warp(
+            "",
+            vrt,
+            format="MEM",
+            dstSRS=f"EPSG:{grid.epsg}",
+            outputBounds=bounds,
+            width=grid.width,
+            height=grid.height,
+            resampleAlg=resampling,
+            outputType=gdal.GDT_Float32,
+            dstNodata=DEM_NODATA,
+        )
+        heights = warped.GetRasterBand(1).ReadAsArray()
+    finally:
+        warped = vrt = None
+        gdal.Unlink(vrt_path)
+    heights[heights == DEM_NODATA] = np.nan
+    return heights
+
+
+def map_tags(name: str, data_type: str, common: Mapping[str, str]) -> dict[str, str]:
+    """S1Tiling's tags of map ``name`` (``IMAGE_TYPE`` LIA or IA, ``DATA_TYPE``, description)."""
+    image_type = "LIA" if name.endswith("LIA") else "IA"
+    return {
+        **common,
+        "IMAGE_TYPE": image_type,
+        "DATA_TYPE": data_type,
+        "TIFFTAG_IMAGEDESCRIPTION": f"{data_type} on S2 grid",
+    }
+
+
+@dataclass(frozen=True)
+class MapKind:
+    """How one map is made from an angle in degrees."""
+
+    angle: str  # 'lia' or 'ia'
+    encode: Callable[[np.ndarray], np.ndarray]
+    data_type: str  # the DATA_TYPE tag
+    centi_degrees: bool  # uint16 degrees x 100, else float32
+
+
+def _centi(deg: np.ndarray) -> np.ndarray:
+    out = np.rint(deg * 100.0)
+    out[~np.isfinite(out)] = DEGREES_NODATA
+    return out.astype(np.uint16)
+
+
+def _trig(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    fn = getattr(np, name)
+    return lambda deg: np.asarray(fn(np.radians(deg)), dtype=np.float32)
+
+
+def map_kinds(request: TerrainRequest) -> dict[str, MapKind]:
+    """The maps of ``request`` by file prefix ('sin_LIA', 'LIA', 'IA', 'cos_IA', ...)."""
+    found: dict[str, MapKind] = {}
+    if request.with_lia:
+        found["sin_LIA"] = MapKind("lia", _trig("sin"), "sin(LIA)", False)
+        if request.lia_degrees:
+            found["LIA"] = MapKind("lia", _centi, "100 * degrees(LIA)", True)
+    for kind in request.ia_kinds:
+        prefix, data_type = IA_KINDS[kind]
+        degrees = kind == "deg"
+        found[prefix] = MapKind("ia", _centi if degrees else _trig(kind), data_type, degrees)
+    return found
+
+
+def make_maps(
+    request: TerrainRequest,
+    orbit: Orbit,
+    *,
+    dem_cells: Sequence[Path],
+    geoid: Geoid | None,
+    source_product: str,
+    software: str,
+    now: datetime | None = None,
+) -> list[Path]:
+    """Compute and publish the maps of ``request`` (all of them, existing or not); return
+    their paths. ``orbit`` comes from ``source_product``'s annotation."""
+    gdal = _gdal()
+    grid = request.grid
+    kinds = map_kinds(request)
+    finals = request.paths()
+    moment = (now or datetime.now(UTC)).strftime(TIFF_DATETIME_FORMAT)
+    common = {
+        "DEM_INFO": request.dem_info,
+        "DEM_LIST": ", ".join(sorted(c.stem for c in dem_cells)),
+        "DEM_RESAMPLING_METHOD": request.dem_resampling,
+        "ORBIT_STATE_VECTORS": source_product,  # S1Tiling: EOF_FILE (precise orbits)
+        "ORBIT_DIRECTION": request.orbit_direction,
+        "ORTHORECTIFIED": "true",
+        "RELATIVE_ORBIT_NUMBER": f"{request.relative_orbit:03d}",
+        "S2_TILE_CORRESPONDING_CODE": request.tile.tile_id,
+        "SPATIAL_RESOLUTION": str(float(request.resolution_m)),
+        "TIFFTAG_DATETIME": moment,
+        "TIFFTAG_SOFTWARE": software,
+    }
+    dem = None
+    if request.with_lia:
+        dem = dem_on_grid(grid.bordered(), dem_cells, request.dem_resampling)
+    partials = {name: partial_path(path) for name, path in finals.items()}
+    datasets: dict[str, Any] = {}
+    try:
+        with gdal_writes():
+            for name, partial in partials.items():
+                partial.parent.mkdir(parents=True, exist_ok=True)
+                datasets[name] = _create(gdal, partial, grid, centi=kinds[name].centi_degrees)
+            with_ia = any(kind.angle == "ia" for kind in kinds.values())
+            for block in angle_blocks(grid, orbit, dem=dem, geoid=geoid, with_ia=with_ia):
+                for name, kind in kinds.items():
+                    angle = block.lia_deg if kind.angle == "lia" else block.ia_deg
+                    assert angle is not None
+                    band = datasets[name].GetRasterBand(1)
+                    band.WriteArray(kind.encode(angle), 0, block.first_row)
+            for name in list(datasets):
+                datasets[name].SetMetadata(map_tags(name, kinds[name].data_type, common))
+                del datasets[name]  # closing writes the last strips and the tags
+        publish([(partials[name], finals[name]) for name in finals])
+    finally:
+        datasets.clear()
+        for partial in partials.values():
+            partial.unlink(missing_ok=True)
+    return list(finals.values())
+
+
+def _create(gdal: Any, path: Path, grid: MapGrid, *, centi: bool) -> Any:
+    from osgeo import osr
+
+    pixel = gdal.GDT_UInt16 if centi else gdal.GDT_Float32
+    options = DEGREES_OPTIONS if centi else FLOAT_OPTIONS
+    dataset = gdal.GetDriverByName("GTiff").Create(
+        str(path), grid.width, grid.height, 1, pixel, options=[*options, "BIGTIFF=IF_SAFER"]
+    )
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(grid.epsg)
+    dataset.SetProjection(srs.ExportToWkt())
+    r = grid.resolution_m
+    dataset.SetGeoTransform((grid.ulx, r, 0.0, grid.uly, 0.0, -r))
+    dataset.GetRasterBand(1).SetNoDataValue(DEGREES_NODATA if centi else float("nan"))
+    return dataset

@@ -1,0 +1,156 @@
+"""calibration = normlim end to end on a synthetic product: the sin(LIA) map made once and
+reused, the product's name, tags and no-data, and its pixels against beta0 x sin(LIA).
+
+100 m output pixels keep each run to a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from s1ops.cli import main as cli_main
+from s1ops.config.request import load_config
+from s1ops.grid import parse_tile_id
+from s1ops.outputs.geotiff import read_tags
+from s1ops.planning.jobs import TileJob
+from s1ops.planning.tile import filters_from_config, plan_from_config
+from s1ops.processing.job import JobResult, process_job
+from s1ops.processing.settings import settings_from_config
+from s1ops.sentinel1.safe import read_safe
+from s1ops.testing.dem import make_flat_dem
+from s1ops.testing.request_file import write_site_request
+from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
+
+gdal.UseExceptions()
+START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
+RES_M = 100
+TILE = "32NNJ"
+
+
+def read(path: str | Path) -> np.ndarray:
+    return gdal.Open(str(path)).ReadAsArray()
+
+
+def _job(cfg_path: Path) -> TileJob:
+    cfg = load_config(cfg_path)
+    plan = plan_from_config(cfg, parse_tile_id(TILE), filters_from_config(cfg.data_source))
+    (job,) = [j for j in plan.jobs if j.polarisation == "vv"]
+    return job
+
+
+def _process(cfg_path: Path, job: TileJob, force: bool = False) -> JobResult:
+    cfg = load_config(cfg_path)
+    return process_job(job, settings_from_config(cfg), dem_dir=cfg.paths.dem_dir, force=force)
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
+    root = tmp_path_factory.mktemp("products")
+    spec = SynthSpec(start=START, ipf_version="003.10", margin_px=0, seed=5)
+    safe = make_product(spec, root / "s1")
+    make_flat_dem(read_safe(safe).footprint, root / "dem", arcsec=3)
+    return root
+
+
+def _site(root: Path, products: Path, otb_data: Path, **processing: str) -> Path:
+    return write_site_request(
+        root,
+        products,
+        otb_data / GEOID_SUBPATH,
+        tiles=TILE,
+        resolution_m=RES_M,
+        masks=True,
+        filtering={},
+        processing=processing,
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> dict[str, Path]:
+    """The same job calibrated in beta0 and in normlim: request file of each."""
+    made = {}
+    for calibration in ("beta", "normlim"):
+        root = tmp_path_factory.mktemp(calibration)
+        cfg = _site(root, products, otb_data, calibration=calibration, produce_lia_map="True")
+        result = _process(cfg, _job(cfg))
+        assert not result.skipped and not result.empty, result
+        made[calibration] = cfg
+    return made
+
+
+def test_normlim_is_beta0_times_sin_lia_pixel_for_pixel(runs: dict[str, Path]) -> None:
+    beta_job, normlim_job = _job(runs["beta"]), _job(runs["normlim"])
+    cfg = load_config(runs["normlim"])
+    sin_lia = cfg.paths.output / "_LIA" / f"sin_LIA_{TILE}_{normlim_job.relative_orbit:03d}.tif"
+    beta = read(beta_job.output_path).astype(np.float64)
+    sin = read(sin_lia).astype(np.float64)
+    normlim = read(normlim_job.output_path)
+    # BandMath computes in double and writes float32, as numpy does here.
+    product = np.maximum(1e-7, beta * sin)
+    expected = np.where((beta == 0) | np.isnan(sin), 0.0, product).astype(np.float32)
+    assert normlim.dtype == np.float32
+    assert (beta > 0).mean() > 0.3  # the product covers a good part of the tile
+    np.testing.assert_array_equal(normlim, expected)
+
+
+def test_normlim_product_names_tags_and_maps_as_s1tiling(runs: dict[str, Path]) -> None:
+    job = _job(runs["normlim"])
+    output = load_config(runs["normlim"]).paths.output
+    image = Path(job.output_path)
+    assert image.name.endswith("_NormLim.tif") and image.parent == output / TILE
+    assert job.mask_path is not None and Path(job.mask_path).name.endswith(
+        "_NormLim_BorderMask.tif"
+    )
+    assert Path(job.mask_path).is_file()
+    tags = read_tags(image)
+    orbit = f"{job.relative_orbit:03d}"
+    assert tags["CALIBRATION"] == "Normlim"
+    assert tags["LIA_FILE"] == f"sin_LIA_{TILE}_{orbit}.tif"
+    assert tags["TIFFTAG_IMAGEDESCRIPTION"] == "Sigma0 Normlim Calibrated Sentinel-1A IW GRD"
+    assert gdal.Open(str(image)).GetRasterBand(1).GetNoDataValue() == 0
+    sin_tags = read_tags(output / "_LIA" / f"sin_LIA_{TILE}_{orbit}.tif")
+    assert (sin_tags["IMAGE_TYPE"], sin_tags["DATA_TYPE"]) == ("LIA", "sin(LIA)")
+    assert sin_tags["S2_TILE_CORRESPONDING_CODE"] == TILE
+    assert sin_tags["RELATIVE_ORBIT_NUMBER"] == orbit
+    degrees = read(output / "_LIA" / f"LIA_{TILE}_{orbit}.tif")
+    assert degrees.dtype == np.uint16 and degrees.min() > 2500 and degrees.max() < 5000
+
+
+def test_the_map_is_made_once_and_reused(runs: dict[str, Path]) -> None:
+    cfg_path = runs["normlim"]
+    job = _job(cfg_path)
+    sin_lia = load_config(cfg_path).paths.output / "_LIA"
+    before = {p.name: p.stat().st_mtime_ns for p in sin_lia.glob("*.tif")}
+    result = _process(cfg_path, job, force=True)
+    assert not result.skipped
+    assert {p.name: p.stat().st_mtime_ns for p in sin_lia.glob("*.tif")} == before
+
+
+def test_terrain_maps_command_makes_ia_maps_and_keeps_existing_ones(
+    runs: dict[str, Path], products: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg_path = runs["normlim"]
+    safe = next((products / "s1").glob("*.SAFE"))
+    argv = ["terrain-maps", str(cfg_path), "--tile", TILE, "--product", str(safe), "--ia"]
+    assert cli_main(argv) == 0
+    answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    orbit = f"{read_safe(safe).relative_orbit:03d}"
+    assert set(answer["maps"]) == {"sin_LIA", "LIA", "IA"}  # ia_maps_to_produce: deg
+    assert Path(answer["maps"]["IA"]).name == f"IA_{TILE}_{orbit}.tif"
+    assert Path(answer["maps"]["IA"]).parent == load_config(cfg_path).paths.output / "_IA"
+    assert answer["made"]  # the IA map was missing: all were made together
+    assert cli_main(argv) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again["made"] == []
+    assert cli_main(["terrain-maps", str(cfg_path), "--tile", "99ZZZ", "--product", str(safe)]) == 2
+
+
+def test_config_check_accepts_the_normlim_request(runs: dict[str, Path], capsys) -> None:
+    assert cli_main(["config", "check", str(runs["normlim"])]) == 0
+    assert "calibration   normlim" in capsys.readouterr().out
