@@ -73,7 +73,9 @@ def products(work: Path, scale: int) -> list[Path]:
     return made
 
 
-def write_config(work: Path, resolution: int, out: str, tile: str) -> Path:
+def write_config(
+    work: Path, resolution: int, out: str, tile: str, calibration: str = "sigma"
+) -> Path:
     from s1ops.testing.request_file import RequestPaths, write_request
     from s1ops.testing.synth_safe import GEOID_SUBPATH, default_template_dir
 
@@ -87,6 +89,7 @@ def write_config(work: Path, resolution: int, out: str, tile: str) -> Path:
         data_source={"first_date": START.date(), "last_date": START.date()},
         mask={"generate_border_mask": True},
         processing={
+            "calibration": calibration,
             "output_spatial_resolution": resolution,
             "orthorectification_gridspacing": 4 * resolution,
             "ram_per_process": 4096,

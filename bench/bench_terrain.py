@@ -1,71 +1,55 @@
-"""Benchmark: the terrain maps of one S2 tile (sin(LIA), LIA; optionally IA) at a resolution.
+"""Benchmark: the terrain maps of one 10 m S2 tile, and what normlim adds to a day's jobs.
 
-Makes a synthetic product (its annotation gives the orbit), a flat DEM under the
-tile, then times ``s1ops.terrain.maps.make_maps`` and prints wall time, CPU time
-and the peak memory (RSS) of this process, for the LIA maps alone and with the
-IA maps (deg, sin) as well.
+On bench_process.py's full-size synthetic products (tile 32NNJ: one product):
+(1) ``s1ops terrain-maps`` making the sin(LIA) map of the tile for the
+product's orbit, (2) the same with the IA map in degrees too, then (3) the
+day's two jobs (VV and VH side by side, as bench_process.py runs them) in
+sigma0 and in normlim (the map made already, as on every day but the first).
+Prints wall time, CPU time and the peak memory of the process tree of each.
 
-usage: python bench/bench_terrain.py [--work DIR] [--tile TILE] [--resolution M]
+usage: python bench/bench_terrain.py [--work DIR] [--scale N] [--resolution M] [--tile T]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
 import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from bench_process import REPO, jobs, measure, products, write_config
 
-from s1ops.grid import parse_tile_id  # noqa: E402
-from s1ops.processing.dem import dem_coverage  # noqa: E402
-from s1ops.terrain.geoid import Geoid  # noqa: E402
-from s1ops.terrain.maps import TerrainRequest, make_maps  # noqa: E402
-from s1ops.terrain.orbit import orbit_from_annotation  # noqa: E402
-from s1ops.testing.dem import make_flat_dem  # noqa: E402
-from s1ops.testing.synth_safe import SynthSpec, default_template_dir, make_product  # noqa: E402
+
+def _process_all(cfg: Path, tile: str) -> list[list[str]]:
+    return [
+        [sys.executable, "-m", "s1ops", "process", str(cfg), "--force", "--job", json.dumps(job)]
+        for job in jobs(cfg, tile)
+    ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("/tmp/s1ops-bench-terrain"))
+    parser.add_argument("--work", type=Path, default=REPO / "work" / "bench")
+    parser.add_argument("--scale", type=int, default=1, help="1 = full-size products")
+    parser.add_argument("--resolution", type=int, default=10)
     parser.add_argument("--tile", default="32NNJ")
-    parser.add_argument("--resolution", type=float, default=10.0)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    template = default_template_dir()
-    safe = next(args.work.glob("*.SAFE"), None) or make_product(
-        SynthSpec(scale=20), args.work, template
+    made = products(args.work, args.scale)
+    sigma = write_config(args.work, args.resolution, "sigma", args.tile)
+    normlim = write_config(args.work, args.resolution, "normlim", args.tile, "normlim")
+    maps = [sys.executable, "-m", "s1ops", "terrain-maps", str(normlim), "--tile", args.tile]
+    maps += ["--product", str(made[0]), "--force"]
+    measure("(1) sin(LIA) map", [maps])
+    measure("(2) with the IA map (deg)", [[*maps, "--ia"]])
+    s = measure("(3) day in sigma0", _process_all(sigma, args.tile))
+    n = measure("(3) day in normlim", _process_all(normlim, args.tile))
+    print(
+        f"normlim / sigma0: wall {n['wall_s'] / s['wall_s']:.2f}  "
+        f"CPU {n['cpu_s'] / s['cpu_s']:.2f}  peak memory {n['peak_gib'] / s['peak_gib']:.2f}"
     )
-    tile = parse_tile_id(args.tile)
-    make_flat_dem(tile.footprint_lonlat(), args.work / "dem", 0)
-    cells, _ = dem_coverage(tile.footprint_lonlat(), args.work / "dem")
-    orbit = orbit_from_annotation(next((safe / "annotation").glob("*-vv-*.xml")).read_bytes())
-    geoid = Geoid.read(template / "Input" / "DEM" / "egm96.grd")
-    for ia in ((), ("deg", "sin")):
-        request = TerrainRequest(
-            tile=tile,
-            relative_orbit=1,
-            orbit_direction="DES",
-            resolution_m=args.resolution,
-            lia_dir=args.work / "lia",
-            lia_degrees=True,
-            ia_dir=args.work / "ia",
-            ia_kinds=ia,
-        )
-        wall, cpu = time.perf_counter(), time.process_time()
-        made = make_maps(
-            request, orbit, dem_cells=cells, geoid=geoid, source_product=safe.name, software="bench"
-        )
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-        names = ", ".join(p.name for p in made)
-        print(f"{args.tile} {args.resolution:g} m: {wall:.1f} s wall, {cpu:.1f} s CPU, "
-              f"peak {peak_gib:.2f} GiB (so far) -- {names}")  # fmt: skip
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from s1ops.grid import S2Tile
-from s1ops.outputs.publish import gdal_writes, publish
+from s1ops.outputs.publish import gdal_writes, publish, write_failure
 from s1ops.scratch import partial_path
 from s1ops.terrain.angles import MapGrid, angle_blocks
 from s1ops.terrain.geoid import Geoid
@@ -218,25 +218,32 @@ def make_maps(
     partials = {name: partial_path(path) for name, path in finals.items()}
     datasets: dict[str, Any] = {}
     try:
-        with gdal_writes():
-            for name, partial in partials.items():
-                partial.parent.mkdir(parents=True, exist_ok=True)
-                datasets[name] = _create(gdal, partial, grid, centi=kinds[name].centi_degrees)
-            with_ia = any(kind.angle == "ia" for kind in kinds.values())
-            for block in angle_blocks(grid, orbit, dem=dem, geoid=geoid, with_ia=with_ia):
-                for name, kind in kinds.items():
-                    angle = block.lia_deg if kind.angle == "lia" else block.ia_deg
-                    assert angle is not None
-                    band = datasets[name].GetRasterBand(1)
-                    band.WriteArray(kind.encode(angle), 0, block.first_row)
-            for name in list(datasets):
-                datasets[name].SetMetadata(map_tags(name, kinds[name].data_type, common))
-                del datasets[name]  # closing writes the last strips and the tags
+        try:
+            with gdal_writes():
+                for name, partial in partials.items():
+                    partial.parent.mkdir(parents=True, exist_ok=True)
+                    centi = kinds[name].centi_degrees
+                    datasets[name] = _create(gdal, partial, grid, centi=centi)
+                with_ia = any(kind.angle == "ia" for kind in kinds.values())
+                for block in angle_blocks(grid, orbit, dem=dem, geoid=geoid, with_ia=with_ia):
+                    for name, kind in kinds.items():
+                        angle = block.lia_deg if kind.angle == "lia" else block.ia_deg
+                        assert angle is not None
+                        band = datasets[name].GetRasterBand(1)
+                        band.WriteArray(kind.encode(angle), 0, block.first_row)
+                for name in list(datasets):
+                    datasets[name].SetMetadata(map_tags(name, kinds[name].data_type, common))
+                    del datasets[name]  # closing writes the last strips and the tags
+        except RuntimeError as exc:
+            # GDAL's failure (a full disk...), said as for every output.
+            datasets.clear()
+            first = next(iter(finals))
+            raise write_failure(exc, partials[first], finals[first]) from exc
         publish([(partials[name], finals[name]) for name in finals])
     finally:
         datasets.clear()
         for partial in partials.values():
-            partial.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)  # nothing left after a publication or a failure
     return list(finals.values())
 
 

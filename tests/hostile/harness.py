@@ -14,11 +14,12 @@ import hashlib
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -186,6 +187,26 @@ def start_cli(
         env={**os.environ, **dict(env or {})},
         start_new_session=True,
     )
+
+
+def _limited_files(limit_bytes: int) -> Callable[[], None]:
+    def set_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return set_limit
+
+
+def run_limited(limit_bytes: int, *args: str | os.PathLike[str]) -> CliRun:
+    """``python -m s1ops ARGS`` whose files (and its OTB child's) cannot grow past the limit."""
+    done = subprocess.run(
+        [sys.executable, "-m", "s1ops", *map(str, args)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_limited_files(limit_bytes),
+        timeout=300,
+        check=False,
+    )
+    return CliRun(done.returncode, done.stdout, done.stderr)
 
 
 def process_args(site: Site, job: TileJob, *extra: str) -> list[str]:

@@ -13,11 +13,7 @@ then incomplete files that something else left under final names.
 from __future__ import annotations
 
 import json
-import os
-import resource
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +29,6 @@ from s1ops.outputs.quicklook import QuicklookSpec
 from s1ops.outputs.requested import JobOutputs
 from s1ops.sentinel1.safe import read_safe
 from tests.hostile.harness import (
-    CliRun,
     Site,
     assert_clear_error,
     assert_published_equal,
@@ -41,6 +36,7 @@ from tests.hostile.harness import (
     process_args,
     published,
     run_cli,
+    run_limited,
 )
 
 gdal.UseExceptions()
@@ -150,26 +146,6 @@ def test_publish_renames_nothing_unless_every_file_is_proven(tmp_path: Path) -> 
 
 
 # ---- real failed writes: a file-size limit (EFBIG), under the real CLI
-
-
-def _limited(limit_bytes: int) -> Callable[[], None]:
-    def set_limit() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
-
-    return set_limit
-
-
-def run_limited(limit_bytes: int, *args: str | os.PathLike[str]) -> CliRun:
-    """``python -m s1ops ARGS`` whose files (and its OTB child's) cannot grow past the limit."""
-    done = subprocess.run(
-        [sys.executable, "-m", "s1ops", *map(str, args)],
-        capture_output=True,
-        text=True,
-        preexec_fn=_limited(limit_bytes),
-        timeout=300,
-        check=False,
-    )
-    return CliRun(done.returncode, done.stdout, done.stderr)
 
 
 def _outputs(site: Site) -> JobOutputs:

@@ -59,6 +59,17 @@ def test_inputs_read_only_outputs_writable_at_the_request_files_paths(tmp_path: 
     assert Path(locks).is_dir()
 
 
+def test_a_normlim_job_may_write_the_lia_maps_folder(tmp_path: Path) -> None:
+    config = _request(tmp_path)
+    text = config.read_text().replace("calibration : sigma", "calibration : normlim")
+    config.write_text(text.replace("[Paths]\n", f"[Paths]\nlia : {tmp_path / 'maps'}\n", 1))
+    kwargs = docker_process_kwargs(load_config(config), str(config))
+    writable = {m["Target"] for m in kwargs["mounts"] if not m.get("ReadOnly")}
+    assert str(tmp_path / "maps") in writable
+    make_written_folders(load_config(config))
+    assert (tmp_path / "maps").is_dir()
+
+
 def test_engine_limits_and_results(tmp_path: Path) -> None:
     config = _request(tmp_path)
     kwargs = docker_process_kwargs(load_config(config), str(config), secrets={"TOKEN": "x"})

@@ -122,3 +122,21 @@ def test_a_job_without_products_is_refused() -> None:
 def test_an_unknown_calibration_is_refused_while_building() -> None:
     with pytest.raises(ValueError, match="calibration 'sigma0'"):
         chain_of([product()], ProcessSettings(calibration="sigma0"))
+
+
+def test_normlim_calibrates_in_beta0_and_multiplies_the_merged_image_by_sin_lia() -> None:
+    settings = ProcessSettings(calibration="normlim", lower_signal_value=1e-7)
+    chain = group_chain(
+        [product(A), product(B, cut=MarginThresholds())],
+        TILE,
+        settings,
+        output_path="/out/33NWB/x_NormLim.tif",
+        dem_dir="/tmp/dem",
+        sin_lia="/out/_LIA/sin_LIA_33NWB_007.tif",
+    )
+    assert [s.params["lut"] for s in chain.steps if s.app == "SARCalibration"] == ["beta"] * 2
+    last = chain.steps[-1]
+    assert (last.app, last.inputs) == ("BandMath", {"il": (5, "/out/_LIA/sin_LIA_33NWB_007.tif")})
+    # S1Tiling's expression: no data where either is none, else floored at lower_signal_value.
+    assert last.params == {"exp": "(im2b1 != im2b1 || im1b1 == 0) ? 0 : max(1e-07, im1b1*im2b1)"}
+    assert chain.outputs[0].step == len(chain.steps) - 1

@@ -16,6 +16,7 @@ from osgeo import gdal
 
 from s1ops.cli import main as cli_main
 from s1ops.config.request import load_config
+from s1ops.exit_codes import IO_FAILED
 from s1ops.grid import parse_tile_id
 from s1ops.outputs.geotiff import read_tags
 from s1ops.planning.jobs import TileJob
@@ -26,6 +27,7 @@ from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.dem import make_flat_dem
 from s1ops.testing.request_file import write_site_request
 from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
+from tests.hostile.harness import assert_clear_error, partial_files, run_cli, run_limited
 
 gdal.UseExceptions()
 START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
@@ -154,3 +156,17 @@ def test_terrain_maps_command_makes_ia_maps_and_keeps_existing_ones(
 def test_config_check_accepts_the_normlim_request(runs: dict[str, Path], capsys) -> None:
     assert cli_main(["config", "check", str(runs["normlim"])]) == 0
     assert "calibration   normlim" in capsys.readouterr().out
+
+
+def test_maps_that_cannot_be_written_whole_are_not_published(
+    otb_data: Path, products: Path, tmp_path: Path
+) -> None:
+    cfg = _site(tmp_path / "limited", products, otb_data, calibration="normlim")
+    safe = next((products / "s1").glob("*.SAFE"))
+    args = ("terrain-maps", cfg, "--tile", TILE, "--product", safe)
+    run = run_limited(100_000, *args)  # no file may grow past 100 kB
+    assert_clear_error(run, IO_FAILED, f"sin_LIA_{TILE}_", "was not published", "File too large")
+    maps = load_config(cfg).paths.output / "_LIA"
+    assert list(maps.glob("*.tif")) == [] and partial_files(maps) == []
+    assert run_cli(*args).returncode == 0  # nothing in the way of the next run
+    assert len(list(maps.glob("sin_LIA_*.tif"))) == 1
