@@ -20,8 +20,8 @@ from s1ops.errors import S1OpsError
 
 LAGRANGE_POINTS = 8
 # The Doppler term is nearly linear in time: from the middle time of a block of
-# rows, 2 steps agree with 6 to 1e-8 m.
-_NEWTON_STEPS = 2
+# rows, 2 steps agree with 6 to 1e-8 m; 4 leave a margin (they run on coarse nodes).
+_NEWTON_STEPS = 4
 # Within a few seconds of the middle time, the window's polynomial is its Taylor
 # expansion to this degree within micrometres (the next term is about
 # omega^5 * R * dt^5 / 120 with omega ~ 1e-3 / s), at a fraction of the cost.
@@ -75,33 +75,45 @@ class Orbit:
             vel=P.polyfit(x, self.velocities[window], degree),
         )
 
-    def zero_doppler(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sensor positions (n, 3) seeing ECEF ``points`` (n, 3) at zero Doppler, and the
-        mask of points whose time lies within the state vectors (others are NaN)."""
+    def zero_doppler_times(self, points: np.ndarray) -> np.ndarray:
+        """Zero-Doppler times (n,) of ECEF ``points`` (n, 3): NaN for a point not finite
+        or seen outside the state vectors' span."""
+        t = np.full(len(points), np.nan)
         finite = np.all(np.isfinite(points), axis=1)
-        sensor = np.full(points.shape, np.nan)
         if not finite.any():
-            return sensor, finite
+            return t
         seen = points[finite]
         middle = self.time_of(seen.mean(axis=0))
         local = self.local(middle).around(middle, TAYLOR_DEGREE)
         # The acceleration changes by about 1e-3 of itself over a block's seconds: taken
         # at the middle time, Newton's steps still converge as fast.
         _, _, acc = local.evaluate(np.array([middle]))
-        t = np.full(len(seen), middle)
+        found = np.full(len(seen), middle)
         for _ in range(_NEWTON_STEPS):
-            pos, vel = local.position(t), local.velocity(t)
+            pos, vel = local.position(found), local.velocity(found)
             to_ground = seen - pos
             doppler = np.einsum("ij,ij->i", to_ground, vel)
             slope = to_ground @ acc[0] - np.einsum("ij,ij->i", vel, vel)
-            t -= doppler / slope
-        inside = (t >= self.times[0]) & (t <= self.times[-1])
-        pos = local.position(t)
-        pos[~inside] = np.nan
-        sensor[finite] = pos
-        valid = finite.copy()
-        valid[finite] = inside
-        return sensor, valid
+            found -= doppler / slope
+        found[(found < self.times[0]) | (found > self.times[-1])] = np.nan
+        t[finite] = found
+        return t
+
+    def positions_at(self, t: np.ndarray) -> np.ndarray:
+        """Sensor positions (n, 3) at times ``t`` (n,), NaN where ``t`` is. The times should
+        span seconds, not minutes: a Taylor polynomial about their middle is used."""
+        pos = np.full((len(t), 3), np.nan)
+        finite = np.isfinite(t)
+        if finite.any():
+            middle = float(t[finite].mean())
+            pos[finite] = self.local(middle).around(middle, TAYLOR_DEGREE).position(t[finite])
+        return pos
+
+    def zero_doppler(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sensor positions (n, 3) seeing ECEF ``points`` (n, 3) at zero Doppler, and the
+        mask of points whose time lies within the state vectors (others are NaN)."""
+        t = self.zero_doppler_times(points)
+        return self.positions_at(t), np.isfinite(t)
 
     def time_of(self, point: np.ndarray) -> float:
         """Zero-Doppler time of one point, by Newton's method on the full interpolation."""

@@ -11,7 +11,7 @@ import pytest
 
 from s1ops.grid import parse_tile_id
 from s1ops.processing.dem import dem_coverage
-from s1ops.terrain.angles import MapGrid, local_incidence
+from s1ops.terrain.angles import MapGrid, local_incidence, range_plane_angle, surface_normals
 from s1ops.terrain.ellipsoid import ellipsoid_normal, geodetic_to_ecef
 from s1ops.terrain.geoid import Geoid
 from s1ops.terrain.maps import TerrainRequest, make_maps
@@ -85,7 +85,6 @@ def test_flat_dem_lia_is_the_annotation_incidence_everywhere_on_the_tile(
 
 def test_ellipsoid_incidence_matches_esa_annotation_grid(otb_data: Path) -> None:
     # ESA's own template annotation: its incidence angles at its grid points.
-    from s1ops.terrain.angles import range_plane_angle
     from s1ops.testing import annotation
 
     xml = annotation.template_path(otb_data, "vv").read_bytes()
@@ -201,3 +200,30 @@ def test_a_ridge_has_each_face_s_angle_and_no_gap_at_the_crest(annotation_xml: b
     # On the crest the two faces average out: the flat ground's angle, between them.
     top = found[:, crest - 1]
     assert ((falling[:, crest - 1] < top) & (top < rising[:, crest - 1])).all()
+
+
+def test_interpolated_coordinates_and_times_match_the_exact_ones_on_rough_relief(
+    annotation_xml: bytes, geoid: Geoid
+) -> None:
+    # Geographic coordinates, geoid and zero-Doppler times are solved every 16 pixels and
+    # interpolated: against each pixel solved exactly, on relief of 300 to 2 700 m.
+    grid = MapGrid(TILE.epsg, TILE.ulx, TILE.uly, 10980, 10980, 10.0)
+    rows = slice(5000, 5020)
+    around = slice(rows.start, rows.stop + 2)
+    yy, xx = np.mgrid[around, 0 : grid.width + 2]
+    dem = np.full((grid.height + 2, grid.width + 2), np.nan)
+    dem[around] = 1500 + 1200 * np.sin(xx / 37.0) * np.cos(yy / 53.0)
+    orbit = orbit_from_annotation(annotation_xml)
+    found = local_incidence(grid, dem, geoid, orbit, rows)
+
+    border = grid.bordered()
+    x = border.ulx + (np.arange(border.width) + 0.5) * border.resolution_m
+    y = border.uly - (np.arange(around.start, around.stop) + 0.5) * border.resolution_m
+    to_lonlat = pyproj.Transformer.from_crs(TILE.epsg, 4326, always_xy=True)
+    lon, lat = to_lonlat.transform(*np.meshgrid(x, y))
+    points = geodetic_to_ecef(lat, lon, dem[around] + geoid.height(lat, lon))
+    ground = points[1:-1, 1:-1]
+    sensor, valid = orbit.zero_doppler(ground.reshape(-1, 3))
+    exact = range_plane_angle(surface_normals(points), ground, sensor.reshape(ground.shape))
+    assert valid.all()
+    assert np.abs(found - exact).max() < 0.001
