@@ -1,13 +1,14 @@
 """Local (LIA) and ellipsoid (IA) incidence angles on a map grid, a block of rows at a time.
 
 For each pixel centre: the ground point (map coordinates + height -> ECEF),
-the sensor at zero Doppler (``orbit.Orbit.zero_doppler``), and a surface
-normal; the angle is measured between the sensor direction and the normal
-projected into the range plane (the plane through the sensor, the ground
-point and the Earth's centre), as S1Tiling defines its LIA. The LIA normal
-comes from the ECEF points of the four neighbouring pixels (a central
-difference, so the height grid carries a one-pixel border around the tile);
-the IA normal is the ellipsoid's, at the point on the ellipsoid (height 0).
+the sensor at zero Doppler (times from ``orbit.Orbit.zero_doppler_times`` on
+coarse nodes, see ``COARSE_STEP``), and a surface normal; the angle is
+measured between the sensor direction and the normal projected into the
+range plane (the plane through the sensor, the ground point and the Earth's
+centre), as S1Tiling defines its LIA. The LIA normal comes from the ECEF
+points of the four neighbouring pixels (a central difference, so the height
+grid carries a one-pixel border around the tile); the IA normal is the
+ellipsoid's, at the point on the ellipsoid (height 0).
 """
 
 from __future__ import annotations

@@ -91,8 +91,27 @@ class TerrainRequest:
         return found
 
     def missing(self) -> dict[str, Path]:
-        """The maps not yet published."""
-        return {kind: path for kind, path in self.paths().items() if not path.is_file()}
+        """The maps not yet published, or published for another grid (the request's
+        resolution changed: the names do not say it, as in S1Tiling)."""
+        return {
+            kind: path
+            for kind, path in self.paths().items()
+            if not path.is_file() or not _on_grid(path, self.grid)
+        }
+
+
+def _on_grid(path: Path, grid: MapGrid) -> bool:
+    """Whether the map at ``path`` has ``grid``'s size, origin and pixel size."""
+    try:
+        dataset = _gdal().Open(str(path))
+        found = (dataset.RasterXSize, dataset.RasterYSize, dataset.GetGeoTransform())
+    except RuntimeError:
+        return False  # unreadable: made again
+    finally:
+        dataset = None
+    r = grid.resolution_m
+    expected = (grid.width, grid.height, (grid.ulx, r, 0.0, grid.uly, 0.0, -r))
+    return found[:2] == expected[:2] and np.allclose(found[2], expected[2], atol=1e-6)
 
 
 def _gdal() -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,9 @@ def test_flat_dem_lia_is_the_annotation_incidence_everywhere_on_the_tile(
     assert np.abs(lia - expected).max() < 0.05
     # Hundredths of a degree, rounded (lia itself went through a float32 sine).
     assert np.abs(centi / 100.0 - lia).max() < 0.0051
+    assert request.missing() == {}
+    # Names do not carry the resolution: maps of another grid count as missing.
+    assert set(replace(request, resolution_m=400.0).missing()) == {"sin_LIA", "LIA"}
 
 
 def test_ellipsoid_incidence_matches_esa_annotation_grid(otb_data: Path) -> None:
