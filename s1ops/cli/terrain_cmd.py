@@ -47,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _terrain_maps(args: argparse.Namespace) -> int:
+    from s1ops.cache.locks import hold_products
     from s1ops.config.request import load_config
     from s1ops.grid import parse_tile_id
     from s1ops.processing.lia import SOFTWARE
@@ -70,14 +71,16 @@ def _terrain_maps(args: argparse.Namespace) -> int:
         dem_resampling=terrain.dem_warp_resampling,
         dem_info=cfg.paths.dem_info,
     )
-    made = ensure_maps(
-        request,
-        product,
-        dem_dir=cfg.paths.dem_dir,
-        geoid_file=cfg.paths.geoid_file,
-        software=SOFTWARE,
-        force=args.force,
-    )
+    # Leased while its annotation is read: the maintenance's purge leaves it alone.
+    with hold_products([product.product_id.format()], cfg.paths.s1_images):
+        made = ensure_maps(
+            request,
+            product,
+            dem_dir=cfg.paths.dem_dir,
+            geoid_file=cfg.paths.geoid_file,
+            software=SOFTWARE,
+            force=args.force,
+        )
     maps = {kind: str(path) for kind, path in request.paths().items()}
     print(json.dumps({"maps": maps, "made": [str(p) for p in made]}))
     return 0
