@@ -47,6 +47,8 @@ REQUIRED_TAGS = (
     "RELATIVE_ORBIT_NUMBER",
 )
 # An image, its mask and its filtered copy share these tags (and their input products).
+# What a product's values are, by its CALIBRATION tag, where "<tag>0" does not say it.
+_QUANTITIES = {"Normlim": "sigma0 normlim (beta0 x sin LIA)"}
 _SAME_PRODUCT = ("S2_TILE_CORRESPONDING_CODE", "POLARIZATION", "CALIBRATION")
 
 
@@ -359,7 +361,8 @@ def item_dict(product: ProductFiles, root: Path) -> dict[str, Any]:
     geometry, bbox, native_bbox = _geometry(facts)
     unit = tags.get("FLYING_UNIT_CODE", "s1a").lower()
     calibration = tags.get("CALIBRATION", "")
-    title = f"{calibration}0 {tags['POLARIZATION'].upper()}"
+    quantity = _QUANTITIES.get(calibration, f"{calibration}0")
+    title = f"{quantity} {tags['POLARIZATION'].upper()}"
     item = pystac.Item(
         id=product.item_id,
         geometry=geometry,

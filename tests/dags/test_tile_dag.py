@@ -196,3 +196,5 @@ def test_a_normlim_run_makes_the_lia_map_once_then_both_polarisations(
     image = read_tags(out / "32NNJ" / f"{DAY_SINGLE.format(pol='vh')}_NormLim.tif")
     assert (image["CALIBRATION"], image["LIA_FILE"]) == ("Normlim", "sin_LIA_32NNJ_051.tif")
     assert len(_publish(run)["new"]) == 4
+    item = json.loads(next((out / "stac" / "32NNJ").glob("*vh*/*.json")).read_text())
+    assert item["properties"]["title"] == "sigma0 normlim (beta0 x sin LIA) VH over 32NNJ"
