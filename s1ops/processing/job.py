@@ -214,7 +214,7 @@ def ensure_orthoready(product: ProductInput, s: ProcessSettings) -> Path:
     """The cached calibrated + cut image of ``product``, written once for every tile."""
     if s.orthoready_dir is None:
         raise ValueError("ensure_orthoready needs settings with an orthoready_dir")
-    path = orthoready_path(product.measurement, s.orthoready_dir)
+    path = orthoready_path(product.measurement, s.orthoready_dir, calibration=s.otb_calibration)
     # One left incomplete (by an older version, on a full disk) would poison every tile.
     if not is_complete(path):
         chain_steps = orthoready_steps(product, 0, s)

@@ -27,10 +27,18 @@ def test_a_measurement_names_its_file_and_the_file_names_its_product(tmp_path: P
         pid = ProductId.parse(product_id)
         for pol in pid.polarisations:
             measurement = pid.measurement(pol).format()
-            in_folder = orthoready_path(f"/data/{pid.safe_name}/measurement/{measurement}", folder)
-            in_zip = orthoready_path(f"/vsizip//data/{product_id}.zip/x/{measurement}", folder)
+            in_folder = orthoready_path(
+                f"/data/{pid.safe_name}/measurement/{measurement}", folder, calibration="sigma"
+            )
+            in_zip = orthoready_path(
+                f"/vsizip//data/{product_id}.zip/x/{measurement}", folder, calibration="sigma"
+            )
             assert in_folder == in_zip and in_folder.parent == folder
             assert key_of_file(in_folder.name) == key_of_product(product_id)
+            # Calibrated otherwise (normlim starts from beta0): another file, same product.
+            beta = orthoready_path(measurement, folder, calibration="beta")
+            assert beta.name == in_folder.name.replace("_sigma_", "_beta_")
+            assert key_of_file(beta.name) == key_of_product(product_id)
     assert key_of_product(P1) != key_of_product(P2)
 
 
@@ -39,7 +47,9 @@ def test_other_names_carry_no_key() -> None:
     assert key_of_file("s1a_32NNJ_vv_DES_051_20151215t050546.tif") is None
     assert key_of_product("not a product") is None
     pid = ProductId.parse(P1)
-    partial = partial_path(orthoready_path(pid.measurement("vv").format(), "."))
+    partial = partial_path(
+        orthoready_path(pid.measurement("vv").format(), ".", calibration="sigma")
+    )
     assert key_of_file(partial.name) is None  # a file being written is not one to reference-count
 
 

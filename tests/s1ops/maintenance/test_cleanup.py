@@ -76,7 +76,11 @@ def test_entries_of_a_product_being_downloaded_are_kept(tmp_path: Path) -> None:
 
 def test_orthoready_files_are_reference_counted(tmp_path: Path) -> None:
     f1, f2 = (
-        _file(orthoready_path(ProductId.parse(p).measurement(pol).format(), tmp_path))
+        _file(
+            orthoready_path(
+                ProductId.parse(p).measurement(pol).format(), tmp_path, calibration="sigma"
+            )
+        )
         for p, pol in ((P1, "vv"), (P2, "vh"))
     )
     _file(tmp_path / "notes.txt")  # not an OrthoReady file: never a candidate

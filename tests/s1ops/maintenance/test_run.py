@@ -70,7 +70,7 @@ class Site:
 
 def _orthoready(tmp: Path, product_id: str) -> Path:
     measurement = ProductId.parse(product_id).measurement("vv").format()
-    return _file(orthoready_path(measurement, orthoready_dir(tmp)), 200, 5)
+    return _file(orthoready_path(measurement, orthoready_dir(tmp), calibration="sigma"), 200, 5)
 
 
 @pytest.fixture
