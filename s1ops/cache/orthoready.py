@@ -43,7 +43,9 @@ def key_of_file(name: str) -> str | None:
         return None
     stem, _, calibration = name.removesuffix(ORTHOREADY_SUFFIX).rpartition("_")
     if calibration not in CALIBRATIONS:
-        return None
+        # Named by an older S1Ops, without the calibration: never read again, but the
+        # maintenance still deletes it once no job needs its product.
+        stem = name.removesuffix(ORTHOREADY_SUFFIX)
     try:
         m = MeasurementName.parse(stem + ".tiff")
     except ProductNameError:

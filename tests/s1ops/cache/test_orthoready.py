@@ -39,6 +39,8 @@ def test_a_measurement_names_its_file_and_the_file_names_its_product(tmp_path: P
             beta = orthoready_path(measurement, folder, calibration="beta")
             assert beta.name == in_folder.name.replace("_sigma_", "_beta_")
             assert key_of_file(beta.name) == key_of_product(product_id)
+            older = in_folder.name.replace("_sigma_", "_")  # an older S1Ops's name
+            assert key_of_file(older) == key_of_product(product_id)
     assert key_of_product(P1) != key_of_product(P2)
 
 
