@@ -147,6 +147,8 @@ def _product_information(section: ET.Element, info: ManifestInfo) -> None:
         _sub(product, f"s1sarl1:{tag}", text)
     for pol in info.polarisations:
         _sub(product, "s1sarl1:transmitterReceiverPolarisation", pol.upper())
+    # Read by xarray-sentinel (and so sarsen), as in every ESA manifest.
+    _sub(product, "s1sarl1:productType", "GRD")
     _sub(product, "s1sarl1:productQualityIndex", "0.0")
 
 

@@ -91,6 +91,9 @@ def test_layout_names_and_manifest(product: Path) -> None:
             assert (product / member).is_file(), member
     safe = read_safe(product)
     assert (safe.relative_orbit, safe.orbit_direction, safe.ipf_version) == (51, "DES", "002.72")
+    # xarray-sentinel (sarsen's reader) refuses a manifest without it.
+    manifest = ET.parse(product / "manifest.safe").getroot()
+    assert [e.text for e in manifest.iter() if e.tag.endswith("}productType")] == ["GRD"]
     assert safe.polarisations == ("vv", "vh")
     grid = _grid(product)
     corners = [(grid["longitude"][i], grid["latitude"][i]) for i in (0, 20, 210, 230)]
