@@ -42,6 +42,16 @@ def _grid_points(xml: bytes) -> dict[str, np.ndarray]:
     return {k: np.array([float(p.findtext(k) or "nan") for p in points]) for k in keys}
 
 
+def _exact_lat_lon(grid: MapGrid, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel centre's latitude and longitude from pyproj (the code interpolates them)."""
+    r = grid.resolution_m
+    x = grid.ulx + (np.arange(grid.width) + 0.5) * r
+    y = grid.uly - (np.arange(rows.start, rows.stop) + 0.5) * r
+    to_lonlat = pyproj.Transformer.from_crs(grid.epsg, 4326, always_xy=True)
+    lon, lat = to_lonlat.transform(*np.meshgrid(x, y))
+    return lat, lon
+
+
 def _cubic_surface(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.stack([lat**i * lon**j for i in range(4) for j in range(4 - i)], axis=-1)
 
@@ -75,7 +85,7 @@ def test_flat_dem_lia_is_the_annotation_incidence_everywhere_on_the_tile(
     design = _cubic_surface(grid["latitude"] - lat0, grid["longitude"] - lon0)
     coef, *_ = np.linalg.lstsq(design, grid["incidenceAngle"], rcond=None)
     assert np.abs(design @ coef - grid["incidenceAngle"]).max() < 0.002
-    lat, lon = request.grid.lat_lon(slice(0, request.grid.height))
+    lat, lon = _exact_lat_lon(request.grid, slice(0, request.grid.height))
     expected = _cubic_surface(lat - lat0, lon - lon0) @ coef
 
     assert np.isfinite(lia).all()
@@ -112,7 +122,7 @@ def _analytic_lia(
     """The angle between the look vector and the normal of a surface of the given slopes,
     from the map projection's own scale and convergence (pyproj) instead of neighbouring
     pixels; ``surface``: heights on ``grid.bordered()`` (default: the plane's)."""
-    lat, lon = grid.lat_lon(rows)
+    lat, lon = _exact_lat_lon(grid, rows)
     if surface is None:
         surface = _plane(grid, slope_x, slope_y)
     heights = surface[rows.start + 1 : rows.stop + 1, 1:-1]
@@ -220,11 +230,7 @@ def test_interpolated_coordinates_and_times_match_the_exact_ones_on_rough_relief
     orbit = orbit_from_annotation(annotation_xml)
     found = local_incidence(grid, dem, geoid, orbit, rows)
 
-    border = grid.bordered()
-    x = border.ulx + (np.arange(border.width) + 0.5) * border.resolution_m
-    y = border.uly - (np.arange(around.start, around.stop) + 0.5) * border.resolution_m
-    to_lonlat = pyproj.Transformer.from_crs(TILE.epsg, 4326, always_xy=True)
-    lon, lat = to_lonlat.transform(*np.meshgrid(x, y))
+    lat, lon = _exact_lat_lon(grid.bordered(), around)
     points = geodetic_to_ecef(lat, lon, dem[around] + geoid.height(lat, lon))
     ground = points[1:-1, 1:-1]
     sensor, valid = orbit.zero_doppler(ground.reshape(-1, 3))
