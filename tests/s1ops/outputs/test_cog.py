@@ -6,7 +6,6 @@ published as COGs against the same job as GeoTIFFs (pixels, tags, GDAL's COG val
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,6 @@ from osgeo import gdal
 
 from s1ops.config.request import load_config, parse_config_text
 from s1ops.errors import ConfigError
-from s1ops.grid import parse_tile_id
 from s1ops.outputs.cog import (
     FIRST_WRITE_OPTIONS,
     IMAGE_DEFAULTS,
@@ -26,18 +24,13 @@ from s1ops.outputs.cog import (
 )
 from s1ops.outputs.geotiff import read_tags
 from s1ops.planning.jobs import TileJob
-from s1ops.planning.tile import filters_from_config, plan_from_config
-from s1ops.processing.job import process_job
-from s1ops.processing.settings import settings_from_config
 from s1ops.scratch import is_partial_name
-from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.compare import IGNORED_TAGS
-from s1ops.testing.dem import make_flat_dem
 from s1ops.testing.request_file import RequestPaths, request_text, write_site_request
-from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
+from s1ops.testing.site_jobs import make_site_products, planned_jobs, process_planned
+from s1ops.testing.synth_safe import GEOID_SUBPATH
 
 gdal.UseExceptions()
-START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
 RES_M = 100
 TILE = "32NNJ"
 LEE = {"filter": "lee", "window_radius": 2, "nblooks": 4, "keep_non_filtered_products": True}
@@ -123,22 +116,17 @@ def test_a_cog_is_rewritten_in_place_with_tags_and_nodata(tmp_path: Path) -> Non
 
 def _published(cfg_path: Path) -> tuple[TileJob, list[Path]]:
     """Plan and process the site's VV job: (the job, every file under the output)."""
-    cfg = load_config(cfg_path)
-    plan = plan_from_config(cfg, parse_tile_id(TILE), filters_from_config(cfg.data_source))
-    (job,) = [j for j in plan.jobs if j.polarisation == "vv"]
-    result = process_job(job, settings_from_config(cfg), dem_dir=cfg.paths.dem_dir)
+    (job,) = planned_jobs(cfg_path, TILE)
+    result = process_planned(cfg_path, job)
     assert not result.skipped and not result.empty, result
-    files = sorted(p for p in cfg.paths.output.rglob("*") if p.is_file())
+    files = sorted(p for p in load_config(cfg_path).paths.output.rglob("*") if p.is_file())
     return job, files
 
 
 @pytest.fixture(scope="module")
 def both(otb: None, otb_data: Path, tmp_path_factory: pytest.TempPathFactory):
     """The same job published as GeoTIFFs and as COGs: each site's (job, files)."""
-    products = tmp_path_factory.mktemp("products")
-    spec = SynthSpec(start=START, ipf_version="003.10", margin_px=0, seed=3)
-    safe = make_product(spec, products / "s1")
-    make_flat_dem(read_safe(safe).footprint, products / "dem", arcsec=3)
+    products = make_site_products(tmp_path_factory.mktemp("products"), seed=3)
     gtiff, cog = (
         _published(
             write_site_request(

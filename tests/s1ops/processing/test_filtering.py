@@ -7,7 +7,6 @@ product goes, its tags, "done", and its pixels against OTB's own ``otbcli_Despec
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,21 +15,18 @@ from osgeo import gdal
 
 from s1ops.config.filtering import FilteringConfig
 from s1ops.config.request import load_config
-from s1ops.grid import parse_tile_id
 from s1ops.outputs.geotiff import read_tags
 from s1ops.planning.jobs import TileJob
-from s1ops.planning.tile import existing_outputs, filters_from_config, plan_from_config
+from s1ops.planning.tile import existing_outputs
 from s1ops.processing.chains import despeckle_chain
-from s1ops.processing.job import JobResult, process_job
+from s1ops.processing.job import JobResult
 from s1ops.processing.otb.pipelines import run_with_tags
 from s1ops.processing.settings import settings_from_config
-from s1ops.sentinel1.safe import read_safe
-from s1ops.testing.dem import make_flat_dem
 from s1ops.testing.request_file import write_site_request
-from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
+from s1ops.testing.site_jobs import make_site_products, planned_jobs, process_planned
+from s1ops.testing.synth_safe import GEOID_SUBPATH
 
 gdal.UseExceptions()
-START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
 RES_M = 100
 TILE = "32NNJ"
 LEE = {"filter": "lee", "window_radius": 2, "nblooks": 4}
@@ -69,23 +65,16 @@ def filtered_path(image: str | Path) -> Path:
 
 
 def _jobs(cfg_path: Path) -> list[TileJob]:
-    cfg = load_config(cfg_path)
-    plan = plan_from_config(cfg, parse_tile_id(TILE), filters_from_config(cfg.data_source))
-    return [j for j in plan.jobs if j.polarisation == "vv"]
+    return planned_jobs(cfg_path, TILE)
 
 
 def _process(cfg_path: Path, job: TileJob, force: bool = False) -> JobResult:
-    cfg = load_config(cfg_path)
-    return process_job(job, settings_from_config(cfg), dem_dir=cfg.paths.dem_dir, force=force)
+    return process_planned(cfg_path, job, force=force)
 
 
 @pytest.fixture(scope="module")
 def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
-    root = tmp_path_factory.mktemp("products")
-    spec = SynthSpec(start=START, ipf_version="003.10", margin_px=0, seed=3)
-    safe = make_product(spec, root / "s1")
-    make_flat_dem(read_safe(safe).footprint, root / "dem", arcsec=3)
-    return root
+    return make_site_products(tmp_path_factory.mktemp("products"), seed=3)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ reused, the product's name, tags and no-data, and its pixels against beta0 x sin
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,20 +16,16 @@ from osgeo import gdal
 from s1ops.cli import main as cli_main
 from s1ops.config.request import load_config
 from s1ops.exit_codes import IO_FAILED
-from s1ops.grid import parse_tile_id
 from s1ops.outputs.geotiff import read_tags
 from s1ops.planning.jobs import TileJob
-from s1ops.planning.tile import filters_from_config, plan_from_config
-from s1ops.processing.job import JobResult, process_job
-from s1ops.processing.settings import settings_from_config
+from s1ops.processing.job import JobResult
 from s1ops.sentinel1.safe import read_safe
-from s1ops.testing.dem import make_flat_dem
 from s1ops.testing.request_file import write_site_request
-from s1ops.testing.synth_safe import GEOID_SUBPATH, SynthSpec, make_product
+from s1ops.testing.site_jobs import make_site_products, planned_jobs, process_planned
+from s1ops.testing.synth_safe import GEOID_SUBPATH
 from tests.hostile.harness import assert_clear_error, partial_files, run_cli, run_limited
 
 gdal.UseExceptions()
-START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
 RES_M = 100
 TILE = "32NNJ"
 
@@ -40,24 +35,17 @@ def read(path: str | Path) -> np.ndarray:
 
 
 def _job(cfg_path: Path) -> TileJob:
-    cfg = load_config(cfg_path)
-    plan = plan_from_config(cfg, parse_tile_id(TILE), filters_from_config(cfg.data_source))
-    (job,) = [j for j in plan.jobs if j.polarisation == "vv"]
+    (job,) = planned_jobs(cfg_path, TILE)
     return job
 
 
 def _process(cfg_path: Path, job: TileJob, force: bool = False) -> JobResult:
-    cfg = load_config(cfg_path)
-    return process_job(job, settings_from_config(cfg), dem_dir=cfg.paths.dem_dir, force=force)
+    return process_planned(cfg_path, job, force=force)
 
 
 @pytest.fixture(scope="module")
 def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
-    root = tmp_path_factory.mktemp("products")
-    spec = SynthSpec(start=START, ipf_version="003.10", margin_px=0, seed=5)
-    safe = make_product(spec, root / "s1")
-    make_flat_dem(read_safe(safe).footprint, root / "dem", arcsec=3)
-    return root
+    return make_site_products(tmp_path_factory.mktemp("products"), seed=5)
 
 
 def _site(root: Path, products: Path, otb_data: Path, **processing: str) -> Path:
