@@ -19,7 +19,6 @@ from s1ops.outputs.geotiff import read_tags
 from s1ops.planning.jobs import TileJob
 from s1ops.planning.tile import existing_outputs
 from s1ops.processing.chains import despeckle_chain
-from s1ops.processing.job import JobResult
 from s1ops.processing.otb.pipelines import run_with_tags
 from s1ops.processing.settings import settings_from_config
 from s1ops.testing.request_file import write_site_request
@@ -68,10 +67,6 @@ def _jobs(cfg_path: Path) -> list[TileJob]:
     return planned_jobs(cfg_path, TILE)
 
 
-def _process(cfg_path: Path, job: TileJob, force: bool = False) -> JobResult:
-    return process_planned(cfg_path, job, force=force)
-
-
 @pytest.fixture(scope="module")
 def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
     return make_site_products(tmp_path_factory.mktemp("products"), seed=3)
@@ -84,7 +79,7 @@ def kept(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> tuple[P
         tmp_path_factory.mktemp("kept"), products, otb_data, masks=True, keep_unfiltered=True
     )
     (job,) = _jobs(cfg)
-    result = _process(cfg, job)
+    result = process_planned(cfg, job)
     assert not result.skipped and not result.empty, result
     return cfg, job
 
@@ -158,7 +153,7 @@ def test_done_means_the_filtered_product_too(kept) -> None:
     filtered.unlink()
     (again,) = _jobs(cfg_path)
     assert (again.job_id, again.status) == (job.job_id, "todo")
-    result = _process(cfg_path, again)
+    result = process_planned(cfg_path, again)
     assert [Path(p).name for p in result.written] == [filtered.name]  # only what was missing
     np.testing.assert_array_equal(read(filtered), first)
 
@@ -169,7 +164,7 @@ def test_without_the_unfiltered_product_only_the_filtered_one_is_published(
     _, kept_job = kept
     cfg = _site(tmp_path / "site", products, otb_data, masks=False, keep_unfiltered=False)
     (job,) = _jobs(cfg)
-    result = _process(cfg, job)
+    result = process_planned(cfg, job)
     image, filtered = Path(job.output_path), filtered_path(job.output_path)
     assert not image.exists() and filtered.is_file()
     quicklook = filtered.with_suffix(".jpg")
@@ -178,7 +173,7 @@ def test_without_the_unfiltered_product_only_the_filtered_one_is_published(
     np.testing.assert_array_equal(read(filtered), read(filtered_path(kept_job.output_path)))
     assert read_tags(filtered)["FILTERED"] == "true"
     assert [j.status for j in _jobs(cfg)] == ["done"]  # without the unfiltered image
-    assert _process(cfg, job).skipped
+    assert process_planned(cfg, job).skipped
 
 
 def test_existing_outputs_include_the_filtered_folder(tmp_path: Path) -> None:
@@ -215,7 +210,7 @@ def test_configured_names_folders_and_options_are_followed(
     mask = out / "masks" / TILE / f"{stem}_BorderMask.tif"
     filtered = out / "speckle" / "sigma" / TILE / f"{stem}_lee.tif"
     assert (Path(job.output_path), job.mask_path) == (image, str(mask))
-    result = _process(cfg, job)
+    result = process_planned(cfg, job)
     assert sorted(map(Path, result.written)) == sorted(
         [image, mask, filtered, image.with_suffix(".jpg")]
     )

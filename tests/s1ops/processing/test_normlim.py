@@ -18,7 +18,6 @@ from s1ops.config.request import load_config
 from s1ops.exit_codes import IO_FAILED
 from s1ops.outputs.geotiff import read_tags
 from s1ops.planning.jobs import TileJob
-from s1ops.processing.job import JobResult
 from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.request_file import write_site_request
 from s1ops.testing.site_jobs import make_site_products, planned_jobs, process_planned
@@ -37,10 +36,6 @@ def read(path: str | Path) -> np.ndarray:
 def _job(cfg_path: Path) -> TileJob:
     (job,) = planned_jobs(cfg_path, TILE)
     return job
-
-
-def _process(cfg_path: Path, job: TileJob, force: bool = False) -> JobResult:
-    return process_planned(cfg_path, job, force=force)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +63,7 @@ def runs(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> dict[st
     for calibration in ("beta", "normlim"):
         root = tmp_path_factory.mktemp(calibration)
         cfg = _site(root, products, otb_data, calibration=calibration, produce_lia_map="True")
-        result = _process(cfg, _job(cfg))
+        result = process_planned(cfg, _job(cfg))
         assert not result.skipped and not result.empty, result
         made[calibration] = cfg
     return made
@@ -117,7 +112,7 @@ def test_the_map_is_made_once_and_reused(runs: dict[str, Path]) -> None:
     job = _job(cfg_path)
     sin_lia = load_config(cfg_path).paths.output / "_LIA"
     before = {p.name: p.stat().st_mtime_ns for p in sin_lia.glob("*.tif")}
-    result = _process(cfg_path, job, force=True)
+    result = process_planned(cfg_path, job, force=True)
     assert not result.skipped
     assert {p.name: p.stat().st_mtime_ns for p in sin_lia.glob("*.tif")} == before
 
