@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from s1ops.cache.orthoready import ORTHOREADY_SUFFIX, orthoready_dir
+from s1ops.cache.orthoready import ORTHOREADY_SUFFIX, orthoready_dir, orthoready_path
 from s1ops.exit_codes import IO_FAILED, OK
 from s1ops.outputs.names import mask_file_name
 from s1ops.outputs.quicklook import QuicklookSpec
@@ -200,7 +200,8 @@ def _folder_and_name(case: Case, site: Site, outputs: JobOutputs) -> tuple[Path,
         return tile, path.name
     if case.writing == "orthoready":
         measurement = read_safe(next(site.s1_images.glob("*.SAFE"))).measurement_location("vv")
-        return orthoready_dir(site.tmp), f"{Path(measurement).stem}{ORTHOREADY_SUFFIX}"
+        ready = orthoready_path(measurement, orthoready_dir(site.tmp), calibration="sigma")
+        return ready.parent, ready.name
     if case.writing == "work folder":
         return site.tmp, "work folder"
     return site.tmp, "DEM cell(s) (copies)"
