@@ -13,10 +13,14 @@ ORBIT_DIRECTIONS = ("ASC", "DES")
 # Calibrations OTB's SARCalibration produces (its `lut` values).
 CALIBRATIONS = ("sigma", "beta", "gamma", "dn")
 # S1Tiling's calibrations that need terrain geometry, and the OTB calibration each
-# starts from: normlim multiplies beta0 by sin(LIA). (gamma_naught_rtc is not done yet.)
-TERRAIN_CALIBRATIONS = {"normlim": "beta"}
+# starts from: normlim multiplies beta0 by sin(LIA); gamma_naught_rtc flattens sigma0 with
+# the gamma area.
+TERRAIN_CALIBRATIONS = {"normlim": "beta", "gamma_naught_rtc": "sigma"}
 # The CALIBRATION tag and {calibration_type} of their products, as S1Tiling spells them.
-TERRAIN_CALIBRATION_TYPES = {"normlim": "Normlim"}
+TERRAIN_CALIBRATION_TYPES = {"normlim": "Normlim", "gamma_naught_rtc": "GammaNaughtRTC"}
+# The file prefix of S1Tiling's gamma-area maps (GAMMA_AREA_{tile}_{orbit}.tif), and the
+# kind of map a chain applies for gamma_naught_rtc.
+GAMMA_AREA = "GAMMA_AREA"
 # ia_maps_to_produce names -> IA map file prefix and DATA_TYPE tag (S1Tiling's).
 IA_KINDS = {
     "deg": ("IA", "100 * degrees(IA)"),

@@ -44,16 +44,16 @@ def _bind(folder: str, *, read_only: bool) -> Any:
 
 def _written(cfg: Any) -> list[Path]:
     """The folders the container writes: outputs, temporary files, the products' leases,
-    and (calibration normlim) the sin(LIA) maps' folder when it is not inside the outputs:
-    a job makes the map its tile's ``terrain`` task did not."""
+    and (a terrain calibration) the folder of the map it applies when it is not inside the
+    outputs: a job makes the map its tile's ``terrain`` task did not."""
     from s1ops.cache.layout import LOCKS_DIR, CacheLayout
-    from s1ops.vocabulary import TERRAIN_CALIBRATIONS
 
     paths = cfg.paths
     written = [paths.output, paths.tmp, CacheLayout.of(paths.s1_images).root / LOCKS_DIR]
-    lia = cfg.terrain.lia_dir
-    if cfg.processing.calibration in TERRAIN_CALIBRATIONS and not lia.is_relative_to(paths.output):
-        written.append(lia)
+    maps = {"normlim": cfg.terrain.lia_dir, "gamma_naught_rtc": cfg.terrain.gamma_area_dir}
+    folder = maps.get(cfg.processing.calibration)
+    if folder is not None and not folder.is_relative_to(paths.output):
+        written.append(folder)
     return written
 
 

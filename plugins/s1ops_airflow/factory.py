@@ -5,8 +5,8 @@ Per tile::
     plan -> fetch (mapped over products, deferrable) -> [terrain] -> <pol>.select
                                                            -> <pol>.process (mapped) -> publish
 
-``terrain`` (calibration normlim only) makes the sin(LIA) maps the run's jobs
-need before either polarisation's jobs start.
+``terrain`` (calibrations normlim and gamma_naught_rtc only) makes the sin(LIA)
+or gamma-area maps the run's jobs need before either polarisation's jobs start.
 
 ``select`` runs whatever happened to the fetches and keeps the jobs whose
 products are all on disk; a job waiting for a product is left for a later

@@ -1,7 +1,7 @@
 """Which keys of an S1Tiling request file s1ops reads, and what it says about the others.
 
 S1Tiling files in the wild carry keys from several S1Tiling versions and
-scenarios s1ops does not run (gamma-area RTC).
+parts of S1Tiling's processing s1ops does its own way.
 They must still load: each key or section s1ops ignores gets one warning that
 says why, and a key nobody knows gets one warning (with the closest known key,
 to catch typos). Nothing here is an error.
@@ -19,7 +19,17 @@ log = logging.getLogger(__name__)
 # Keys s1ops reads, per section (lower case, as configparser stores them).
 USED_KEYS: dict[str, frozenset[str]] = {
     "Paths": frozenset(
-        {"output", "s1_images", "dem_dir", "dem_info", "geoid_file", "tmp", "lia", "ia"}
+        {
+            "output",
+            "s1_images",
+            "dem_dir",
+            "dem_info",
+            "geoid_file",
+            "tmp",
+            "lia",
+            "ia",
+            "gamma_area",
+        }
     ),
     "DataSource": frozenset(
         {
@@ -54,6 +64,9 @@ USED_KEYS: dict[str, frozenset[str]] = {
             "fname_fmt.concatenation",
             "fname_fmt.filtered",
             "fname_fmt.s2_lia_corrected",
+            "fname_fmt.s2_gamma_area_corrected",
+            "min_gamma_area",
+            "calibration_factor",
             "produce_lia_map",
             "ia_maps_to_produce",
             "dem_warp_resampling_method",
@@ -110,16 +123,19 @@ LEGACY_KEYS: dict[tuple[str, str], str] = {
     ("Processing", "cache_srtm_by"): "cache_dem_by",
 }
 
-_RTC = "only used by S1Tiling's gamma-area (gamma_naught_rtc) scenario, which s1ops does not run"
+_GAMMA_AREA = (
+    "tunes S1Tiling's gamma-area estimation in the SAR image's geometry; s1ops estimates it "
+    "on the tile's grid from the DEM at the output resolution, each facet spread bilinearly "
+    "over bins of 3 x 3 radar pixels (docs/terrain-geometry.md)"
+)
 _NOT_MADE = (
-    "about a product s1ops does not make (S1Tiling's gamma-area/RTC maps or intermediate "
-    "files) or names the way S1Tiling does (its LIA/IA maps)"
+    "about a file s1ops does not make (S1Tiling's intermediate files) or names the way "
+    "S1Tiling does (its LIA/IA/gamma-area maps)"
 )
 _DEM_DB = "s1ops reads SRTM 1-arc-second cells named like N02E009.hgt straight from dem_dir"
 
 # Keys S1Tiling knows and s1ops deliberately ignores: (section, key) -> why.
 IGNORED_KEYS: dict[tuple[str, str], str] = {
-    ("Paths", "gamma_area"): _RTC,
     ("Paths", "eof_dir"): (
         "s1ops computes the LIA/IA maps from the orbit state vectors of the products' "
         "annotations, not from precise orbit files"
@@ -139,9 +155,8 @@ IGNORED_KEYS: dict[tuple[str, str], str] = {
     ),
     ("Processing", "border_threshold"): "no S1Tiling version since 0.2 reads it",
     **{
-        ("Processing", key): _RTC
+        ("Processing", key): _GAMMA_AREA
         for key in (
-            "produce_gamma_area_map",
             "use_resampled_dem",
             "no_use_resampled_dem",
             "resample_dem_factor_x",
@@ -149,11 +164,12 @@ IGNORED_KEYS: dict[tuple[str, str], str] = {
             "distribute_area",
             "inner_margin_ratio",
             "outer_margin_ratio",
-            "min_gamma_area",
-            "calibration_factor",
-            "output_nodata",
         )
     },
+    ("Processing", "produce_gamma_area_map"): (
+        "S1Tiling 1.4 does not read it either: gamma_naught_rtc makes the map when missing"
+    ),
+    ("Processing", "output_nodata"): "no S1Tiling 1.4 code reads it",
 }
 
 # Families of keys (prefix.name) S1Tiling knows and s1ops ignores.
@@ -166,7 +182,7 @@ IGNORED_PREFIXES: dict[tuple[str, str], str] = {
         "sin(LIA) and the float IA maps, 0 in the degree maps"
     ),
     ("Processing", "disable_streaming."): (
-        "s1ops computes the LIA/IA maps a block of rows at a time"
+        "s1ops computes the LIA/IA/gamma-area maps a block of rows at a time"
     ),
 }
 

@@ -31,6 +31,7 @@ from s1ops.outputs.cog import (
 )
 from s1ops.outputs.naming import (
     DEFAULT_NORMLIM_NAME,
+    DEFAULT_RTC_NAME,
     DEFAULT_TERRAIN_FILTERED_NAME,
     FOLDER_FIELDS,
     NAME_FIELDS,
@@ -128,12 +129,21 @@ def read_output_format(r: SectionReader, calibration: str) -> OutputFormat:
     """The ``fname_fmt``, ``dname_fmt``, ``creation_options`` and ``output_format`` keys."""
     default = OutputFormat()
     terrain_type = TERRAIN_CALIBRATION_TYPES.get(calibration)
-    image_key, image_name, filtered_name = (
-        ("fname_fmt.concatenation", default.naming.image_name, default.naming.filtered_name)
-        if terrain_type is None
-        # S1Tiling's fname_fmt.concatenation then names its temporary beta0 file: unused here.
-        else ("fname_fmt.s2_lia_corrected", DEFAULT_NORMLIM_NAME, DEFAULT_TERRAIN_FILTERED_NAME)
-    )
+    # With a terrain calibration S1Tiling's fname_fmt.concatenation names its temporary
+    # beta0/sigma0 file: unused here.
+    image_key, image_name, filtered_name = {
+        None: ("fname_fmt.concatenation", default.naming.image_name, default.naming.filtered_name),
+        "Normlim": (
+            "fname_fmt.s2_lia_corrected",
+            DEFAULT_NORMLIM_NAME,
+            DEFAULT_TERRAIN_FILTERED_NAME,
+        ),
+        "GammaNaughtRTC": (
+            "fname_fmt.s2_gamma_area_corrected",
+            DEFAULT_RTC_NAME,
+            DEFAULT_TERRAIN_FILTERED_NAME,
+        ),
+    }[terrain_type]
     naming = OutputNaming(
         calibration=terrain_type or calibration,
         image_name=_template(r, image_key, image_name, file=True),

@@ -68,6 +68,10 @@ RANGES: dict[tuple[str, str], Range] = {
     # value it would round towards 0, no data), at most 1 (0 dB).
     ("Processing", "lower_signal_value"): Range(1.2e-38, 1.0),
     ("Processing", "nb_parallel_processes"): Range(1, 1024, integer=True),
+    # gamma_naught_rtc: a radar pixel's gamma area (a 10 m GRD pixel's is about 80 m2 on
+    # flat ground), and a scale factor on gamma0.
+    ("Processing", "min_gamma_area"): Range(0, 1e6, unit="m2"),
+    ("Processing", "calibration_factor"): Range(0, 1e6, low_open=True),
     # Below 64 MB OTB streams in slivers; above 1 TiB no machine has it.
     ("Processing", "ram_per_process"): Range(64, _MAX_RAM_MB, integer=True, unit="MB"),
     ("Processing", "nb_otb_threads"): Range(1, _MAX_THREADS, integer=True),

@@ -35,9 +35,7 @@ from s1ops.vocabulary import (
 
 log = logging.getLogger(__name__)
 
-_CALIBRATION_ALLOWED = (
-    "one of: sigma, beta, gamma, dn, normlim (S1Tiling's gamma_naught_rtc is not done here yet)"
-)
+_CALIBRATION_ALLOWED = "one of: sigma, beta, gamma, dn, normlim, gamma_naught_rtc"
 INTERPOLATIONS = ("nn", "linear")
 DEM_CACHE_MODES = ("symlink", "copy")
 QUICKLOOK_FORMATS = ("jpeg", "png")

@@ -81,7 +81,8 @@ def _partial_outputs(run: _Run) -> PartReport:
     paths, terrain = run.cfg.paths, run.cfg.terrain
     folders = [paths.output, orthoready_dir(paths.tmp)]
     # The maps' folders are under output by default: walked once.
-    folders += [f for f in (terrain.lia_dir, terrain.ia_dir) if not f.is_relative_to(paths.output)]
+    maps = (terrain.lia_dir, terrain.ia_dir, terrain.gamma_area_dir)
+    folders += [f for f in maps if not f.is_relative_to(paths.output)]
     stale = [
         path
         for folder in dict.fromkeys(folders)

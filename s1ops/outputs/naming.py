@@ -24,9 +24,11 @@ from s1ops.outputs.names import MERGED_TIME, OutputName, mask_file_name
 _STEM = "{flying_unit_code}_{tile_name}_{polarisation}_{orbit_direction}_{orbit}"
 DEFAULT_IMAGE_NAME = _STEM + "_{acquisition_stamp}.tif"
 DEFAULT_FILTERED_NAME = _STEM + "_{acquisition_stamp}_filtered.tif"
-# S1Tiling's defaults for its terrain calibrations (fname_fmt.s2_lia_corrected, and
-# fname_fmt.filtered then carries the calibration type: ..._Normlim_filtered.tif).
+# S1Tiling's defaults for its terrain calibrations (fname_fmt.s2_lia_corrected and
+# .s2_gamma_area_corrected; fname_fmt.filtered then carries the calibration type:
+# ..._Normlim_filtered.tif).
 DEFAULT_NORMLIM_NAME = _STEM + "_{acquisition_stamp}_NormLim.tif"
+DEFAULT_RTC_NAME = _STEM + "_{acquisition_stamp}_GammaNaughtRTC.tif"
 DEFAULT_TERRAIN_FILTERED_NAME = _STEM + "_{acquisition_stamp}_{calibration_type}_filtered.tif"
 DEFAULT_IMAGE_DIR = "{out_dir}/{tile_name}"
 DEFAULT_MASK_DIR = "{out_dir}/{tile_name}"

@@ -48,7 +48,10 @@ REQUIRED_TAGS = (
 )
 # An image, its mask and its filtered copy share these tags (and their input products).
 # What a product's values are, by its CALIBRATION tag, where "<tag>0" does not say it.
-_QUANTITIES = {"Normlim": "sigma0 normlim (beta0 x sin LIA)"}
+_QUANTITIES = {
+    "Normlim": "sigma0 normlim (beta0 x sin LIA)",
+    "GammaNaughtRTC": "gamma0 terrain-flattened (sigma0 x pixel area / gamma area)",
+}
 _SAME_PRODUCT = ("S2_TILE_CORRESPONDING_CODE", "POLARIZATION", "CALIBRATION")
 
 

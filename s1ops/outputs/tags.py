@@ -52,6 +52,8 @@ def image_description(unit: str, calibration: str, image_type: str) -> str:
         return f"Orthorectified {sentinel} IW GRD smoothed border mask S2 tile"
     if calibration == "Normlim":
         return f"Sigma0 Normlim Calibrated {sentinel} IW GRD"
+    if calibration == "GammaNaughtRTC":
+        return f"Gamma0 RTC Calibrated {sentinel} IW GRD"
     return f"{calibration} calibrated orthorectified {sentinel} IW GRD"
 
 

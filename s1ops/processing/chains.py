@@ -18,6 +18,7 @@ from s1ops.processing.otb.chain import Chain, Output, Step
 from s1ops.processing.otb.steps import MarginThresholds, OrthoGrid
 from s1ops.processing.settings import ProcessSettings
 from s1ops.sentinel1.ids import ProductId
+from s1ops.vocabulary import GAMMA_AREA
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class ProductInput:
     measurement: str
     thresholds: MarginThresholds
     orthoready: str | None = None  # the cached calibrated + cut image, when asked for
+
+
+@dataclass(frozen=True)
+class AppliedMap:
+    """A terrain map and how the chain applies it to the calibrated image."""
+
+    kind: str  # 'sin_LIA' (multiplied) or GAMMA_AREA (divided into sigma0 x pixel area)
+    path: str
+    scale: float = 1.0  # GAMMA_AREA: calibration_factor x the radar pixel's nominal area
+    min_area: float = 0.0  # GAMMA_AREA: a smaller area is shadow (no data)
 
 
 def ortho_grid(tile: S2Tile, resolution_m: float) -> OrthoGrid:
@@ -87,14 +98,14 @@ def group_chain(
     *,
     output_path: str,
     dem_dir: str,
-    sin_lia: str | None = None,
+    terrain: AppliedMap | None = None,
 ) -> Chain:
     """The in-memory chain producing one output from 1 or 2 products (pure).
 
     Two products are orthorectified and merged by Synthetize in the same
-    pipeline: nothing is written between the steps. With ``sin_lia`` (the
-    tile's sin(LIA) map, calibration normlim) the beta0 image is multiplied by
-    it, still in memory.
+    pipeline: nothing is written between the steps. With ``terrain`` (the
+    tile's sin(LIA) map for normlim, its gamma-area map for gamma_naught_rtc)
+    the calibrated image is corrected by it, still in memory.
     """
     if not products:
         raise ValueError("a tile job needs at least one product")
@@ -106,10 +117,8 @@ def group_chain(
         ortho_indices.append(len(chain_steps) - 1)
     if len(ortho_indices) > 1:
         chain_steps.append(steps.first_nonzero(tuple(ortho_indices)))
-    if sin_lia is not None:
-        last = len(chain_steps) - 1
-        lower = settings.lower_signal_value
-        chain_steps.append(steps.apply_sin_lia(last, sin_lia, lower_signal_value=lower))
+    if terrain is not None:
+        chain_steps.append(_terrain_step(len(chain_steps) - 1, terrain, settings))
     written = settings.output_format.image
     return Chain(
         tuple(chain_steps),
@@ -117,6 +126,19 @@ def group_chain(
         ram_mb=settings.ram_mb,
         threads=settings.threads,
     )
+
+
+def _terrain_step(source: int, terrain: AppliedMap, settings: ProcessSettings) -> Step:
+    lower = settings.lower_signal_value
+    if terrain.kind == GAMMA_AREA:
+        return steps.apply_gamma_area(
+            source,
+            terrain.path,
+            scale=terrain.scale,
+            min_area=terrain.min_area,
+            lower_signal_value=lower,
+        )
+    return steps.apply_sin_lia(source, terrain.path, lower_signal_value=lower)
 
 
 def with_despeckle(

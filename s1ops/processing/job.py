@@ -56,12 +56,12 @@ from s1ops.processing.dem_checks import check_geoid
 from s1ops.processing.emptiness import CheckingFinalizer, record_empty
 from s1ops.processing.job_check import check_ready_job
 from s1ops.processing.joblog import log_inputs, log_output, timed
-from s1ops.processing.lia import ensure_sin_lia, lia_tags
 from s1ops.processing.margins import margin_thresholds, probe_borders
 from s1ops.processing.otb.chain import Chain, Output
 from s1ops.processing.otb.pipelines import run_with_tags
 from s1ops.processing.otb.runner import run_chain, tags_finalizer
 from s1ops.processing.settings import ProcessSettings
+from s1ops.processing.terrain_map import ensure_terrain_map, terrain_tags
 from s1ops.scratch import require_space, space_guard, work_folder
 from s1ops.sentinel1.ids import ProductId
 from s1ops.sentinel1.safe import read_safe
@@ -192,7 +192,7 @@ def _tags(
     tags = output_tags(
         ids, inputs, image_type=image_type, now=datetime.now(UTC), extra=s.extra_tags
     )
-    return {**tags, **lia_tags(job, s)}
+    return {**tags, **terrain_tags(job, s)}
 
 
 def _inputs(job: TileJob, s: ProcessSettings) -> list[ProductInput]:
@@ -389,15 +389,15 @@ def _make_image(
             dem_links,
             copy=settings.cache_dem_by == "copy",
         )
-        with timed(job.job_id, "sin(LIA) map"):
-            sin_lia = ensure_sin_lia(job, settings, dem_dir=dem_dir)
+        with timed(job.job_id, "terrain map"):
+            terrain = ensure_terrain_map(job, settings, dem_dir=dem_dir)
         chain = group_chain(
             inputs,
             tile,
             settings,
             output_path=job.output_path,
             dem_dir=str(dem_links),
-            sin_lia=None if sin_lia is None else str(sin_lia),
+            terrain=terrain,
         )
         tags = _tags(job, ids, settings, "BACKSCATTERING")
         written = settings.output_format.image

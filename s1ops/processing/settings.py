@@ -9,6 +9,7 @@ from s1ops.cache import orthoready
 from s1ops.config.filtering import FilteringConfig
 from s1ops.config.output_format import OutputFormat
 from s1ops.config.request import S1Config
+from s1ops.config.terrain import TerrainConfig
 from s1ops.outputs.quicklook import QuicklookSpec, requested_quicklook
 from s1ops.vocabulary import TERRAIN_CALIBRATIONS
 
@@ -46,11 +47,9 @@ class ProcessSettings:
     # are under (None: settings made by hand, S1Tiling's layout around the job's image).
     output_format: OutputFormat = field(default_factory=OutputFormat)
     output_dir: str | None = None
-    # calibration = normlim: where the sin(LIA) maps are (made there when missing), and
-    # whether the LIA in degrees is made with them ([Paths] lia, [Processing] produce_lia_map).
-    lia_dir: str | None = None
-    lia_degrees: bool = False
-    dem_resampling: str = "cubic"  # [Processing] dem_warp_resampling_method
+    # A terrain calibration (normlim, gamma_naught_rtc): where its maps are (made there
+    # when missing) and how they are made and applied; None for the others.
+    terrain: TerrainConfig | None = None
 
     @property
     def otb_calibration(self) -> str:
@@ -85,7 +84,5 @@ def settings_from_config(cfg: S1Config, *, cache_before_ortho: bool = False) -> 
         filtering=cfg.filtering,
         output_format=cfg.output_format,
         output_dir=str(cfg.paths.output),
-        lia_dir=str(cfg.terrain.lia_dir) if p.calibration in TERRAIN_CALIBRATIONS else None,
-        lia_degrees=cfg.terrain.produce_lia_map,
-        dem_resampling=cfg.terrain.dem_warp_resampling,
+        terrain=cfg.terrain if p.calibration in TERRAIN_CALIBRATIONS else None,
     )

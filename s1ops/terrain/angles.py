@@ -152,14 +152,20 @@ def _times(orbit: Orbit, nodes: Coarse, height_m: float) -> np.ndarray:
     return orbit.zero_doppler_times(points.reshape(-1, 3)).reshape(nodes.lat.shape)
 
 
-def _sensor(orbit: Orbit, nodes: Coarse, heights: np.ndarray | None) -> np.ndarray:
-    """Sensor positions (r, c, 3) seeing each pixel of ``nodes``' block at its height
+def pixel_times(orbit: Orbit, nodes: Coarse, heights: np.ndarray | None) -> np.ndarray:
+    """Zero-Doppler times (r, c) of each pixel of ``nodes``' block at its height
     (``heights``; None: on the ellipsoid)."""
     low = _times(orbit, nodes, 0.0)
     t = nodes.fill(low)
     if heights is not None:
         per_metre = (_times(orbit, nodes, HEIGHT_SPAN_M) - low) / HEIGHT_SPAN_M
         t += nodes.fill(per_metre) * heights
+    return t
+
+
+def _sensor(orbit: Orbit, nodes: Coarse, heights: np.ndarray | None) -> np.ndarray:
+    """Sensor positions (r, c, 3) seeing each pixel of ``nodes``' block (see ``pixel_times``)."""
+    t = pixel_times(orbit, nodes, heights)
     return orbit.positions_at(t.ravel()).reshape(*t.shape, 3)
 
 

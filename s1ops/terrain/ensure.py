@@ -1,4 +1,4 @@
-"""The LIA/IA maps of a (tile, relative orbit), made once whoever asks first.
+"""The LIA/IA/gamma-area maps of a (tile, relative orbit), made once whoever asks first.
 
 A tile DAG's ``terrain`` task, each polarisation's job and ``s1ops terrain
 maps`` all call :func:`ensure_maps`: the first one makes what is missing
@@ -9,28 +9,34 @@ maps made. The orbit comes from the annotation of one product of that orbit.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from shapely.geometry.base import BaseGeometry
 
 from s1ops.cache.locks import release, try_lock
 from s1ops.errors import S1OpsError
 from s1ops.processing.dem import dem_coverage
 from s1ops.processing.dem_checks import check_dem_cell, check_geoid
 from s1ops.sentinel1.safe import SafeProduct
+from s1ops.terrain.gamma_area import MARGIN_M
 from s1ops.terrain.geoid import Geoid
 from s1ops.terrain.maps import TerrainRequest, make_maps
 from s1ops.terrain.orbit import orbit_from_annotation
+from s1ops.terrain.radar_grid import radar_grid_from_annotation
 
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.5
+METRES_PER_DEGREE = 111_320.0  # of latitude, and of longitude at the equator
 
 
 def lock_path(request: TerrainRequest) -> Path:
-    """The lock of a (tile, orbit)'s maps: hidden, beside the sin(LIA) map."""
-    folder = request.lia_dir if request.with_lia else request.ia_dir
+    """The lock of a (tile, orbit)'s maps: hidden, beside the first of them."""
+    folder = next(iter(request.paths().values())).parent
     assert folder is not None
     return folder / f".terrain_{request.tile.tile_id}_{request.relative_orbit:03d}.lock"
 
@@ -47,6 +53,16 @@ def _held(path: Path) -> Iterator[None]:
         yield
     finally:
         release(fd)
+
+
+def _dem_footprint(request: TerrainRequest) -> BaseGeometry:
+    """Where heights are needed: the tile, and the margin a gamma area takes facets from."""
+    footprint = request.tile.footprint_lonlat()
+    if not request.with_gamma_area:
+        return footprint
+    # A degree of longitude shrinks with latitude: buffer by the widest it can be.
+    widest = math.cos(math.radians(min(80.0, max(abs(y) for y in footprint.bounds[1::2]))))
+    return footprint.buffer(MARGIN_M / METRES_PER_DEGREE / widest)
 
 
 def ensure_maps(
@@ -73,17 +89,22 @@ def ensure_maps(
             return []
         member = product.annotation_member(product.polarisations[0])
         xml = product.read_member(member)
-        orbit = orbit_from_annotation(xml, f"{product.path}/{member}")
+        where = f"{product.path}/{member}"
+        orbit = orbit_from_annotation(xml, where)
+        radar = None
+        if request.with_gamma_area:
+            assert orbit.epoch is not None
+            radar = radar_grid_from_annotation(xml, orbit.epoch, where)
         cells: list[Path] = []
-        if request.with_lia:
-            footprint = request.tile.footprint_lonlat()
+        if request.needs_dem:
+            footprint = _dem_footprint(request)
             cells, missing = dem_coverage(footprint, dem_dir)
             for cell in cells:
                 check_dem_cell(cell)
             if missing:
                 # SRTM has no cells over the sea: no height, no LIA there (as in S1Tiling).
                 log.warning(
-                    "no DEM cell %s in %s: the LIA of %s is no-data there",
+                    "no DEM cell %s in %s: the maps of %s are no-data there",
                     ", ".join(missing),
                     dem_dir,
                     request.tile.tile_id,
@@ -100,6 +121,7 @@ def ensure_maps(
             geoid=geoid,
             source_product=product.product_id.format(),
             software=software,
+            radar=radar,
         )
         log.info("made %s in %.0f s", ", ".join(p.name for p in made), time.monotonic() - started)
         return made

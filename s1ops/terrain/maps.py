@@ -1,11 +1,14 @@
-"""The terrain maps of a (tile, relative orbit): sin(LIA), LIA and IA maps, as S1Tiling names them.
+"""The terrain maps of a (tile, relative orbit): sin(LIA), LIA, IA and gamma-area maps, as
+S1Tiling names them.
 
 Made once, from the DEM (warped onto the tile as S1Tiling's gdalwarp step does),
 the geoid and the orbit state vectors of one product of that orbit, and reused
 by every later day: ``{lia_dir}/sin_LIA_{tile}_{orbit}.tif`` (float32, NaN
 no-data), ``{lia_dir}/LIA_{tile}_{orbit}.tif`` (degrees x 100, uint16, 0
-no-data) and ``{ia_dir}/{IA,cos_IA,sin_IA,tan_IA}_{tile}_{orbit}.tif``. All
-files of a call are written under partial names and published together.
+no-data), ``{ia_dir}/{IA,cos_IA,sin_IA,tan_IA}_{tile}_{orbit}.tif`` and
+``{gamma_area_dir}/GAMMA_AREA_{tile}_{orbit}.tif`` (m2 per radar pixel, float32,
+NaN no-data). All files of a call are written under partial names and
+published together.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from s1ops.config.terrain import TerrainConfig
 from s1ops.grid import S2Tile
 from s1ops.outputs.publish import gdal_writes, publish, write_failure
 from s1ops.scratch import partial_path
 from s1ops.terrain.angles import MapGrid, angle_blocks
+from s1ops.terrain.gamma_area import dem_grid, gamma_areas, margin_pixels
 from s1ops.terrain.geoid import Geoid
 from s1ops.terrain.orbit import Orbit
-from s1ops.vocabulary import IA_KINDS, TIFF_DATETIME_FORMAT
+from s1ops.terrain.radar_grid import RadarGrid
+from s1ops.vocabulary import GAMMA_AREA, IA_KINDS, TIFF_DATETIME_FORMAT
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,10 @@ def ia_name(kind: str, tile_id: str, orbit: int) -> str:
     return f"{IA_KINDS[kind][0]}_{tile_id}_{orbit:03d}.tif"
 
 
+def gamma_area_name(tile_id: str, orbit: int) -> str:
+    return f"{GAMMA_AREA}_{tile_id}_{orbit:03d}.tif"
+
+
 @dataclass(frozen=True)
 class TerrainRequest:
     """Which maps of one (tile, relative orbit) to make, where, and from what."""
@@ -62,7 +72,42 @@ class TerrainRequest:
     ia_kinds: tuple[str, ...] = ()  # [Processing] ia_maps_to_produce: deg, cos, sin, tan
     dem_resampling: str = "cubic"  # [Processing] dem_warp_resampling_method
     dem_info: str = ""
-    with_lia: bool = True  # False: IA maps only (no DEM read)
+    with_lia: bool = True  # sin(LIA) (and LIA with lia_degrees)
+    gamma_area_dir: Path | None = None
+    with_gamma_area: bool = False
+
+    @classmethod
+    def from_config(
+        cls,
+        terrain: TerrainConfig,
+        *,
+        tile: S2Tile,
+        relative_orbit: int,
+        orbit_direction: str,
+        resolution_m: float,
+        dem_info: str,
+        lia: bool,
+        ia: bool = False,
+        gamma_area: bool = False,
+    ) -> TerrainRequest:
+        """The maps a request file's ``[Paths]``/``[Processing]`` keys describe, of those
+        asked for: sin(LIA) (and LIA) with ``lia``, IA with ``ia``, gamma area with
+        ``gamma_area``."""
+        return cls(
+            tile=tile,
+            relative_orbit=relative_orbit,
+            orbit_direction=orbit_direction,
+            resolution_m=resolution_m,
+            lia_dir=terrain.lia_dir,
+            lia_degrees=terrain.produce_lia_map,
+            ia_dir=terrain.ia_dir,
+            ia_kinds=terrain.ia_maps if ia else (),
+            dem_resampling=terrain.dem_warp_resampling,
+            dem_info=dem_info,
+            with_lia=lia,
+            gamma_area_dir=terrain.gamma_area_dir,
+            with_gamma_area=gamma_area,
+        )
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.ia_kinds) - set(IA_KINDS))
@@ -70,6 +115,12 @@ class TerrainRequest:
             raise ValueError(f"IA maps {unknown}: must be among {', '.join(IA_KINDS)}")
         if self.ia_kinds and self.ia_dir is None:
             raise ValueError("IA maps need an ia_dir")
+        if self.with_gamma_area and self.gamma_area_dir is None:
+            raise ValueError("a gamma-area map needs a gamma_area_dir")
+
+    @property
+    def needs_dem(self) -> bool:
+        return self.with_lia or self.with_gamma_area
 
     @property
     def grid(self) -> MapGrid:
@@ -88,6 +139,9 @@ class TerrainRequest:
         for kind in self.ia_kinds:
             assert self.ia_dir is not None
             found[IA_KINDS[kind][0]] = self.ia_dir / ia_name(kind, tile, orbit)
+        if self.with_gamma_area:
+            assert self.gamma_area_dir is not None
+            found[GAMMA_AREA] = self.gamma_area_dir / gamma_area_name(tile, orbit)
         return found
 
     def missing(self) -> dict[str, Path]:
@@ -201,6 +255,22 @@ def map_kinds(request: TerrainRequest) -> dict[str, MapKind]:
     return found
 
 
+def gamma_area_tags(
+    radar: RadarGrid, source_product: str, common: Mapping[str, str]
+) -> dict[str, str]:
+    """S1Tiling's tags of a gamma-area map: square metres, and the SAR image's pixel
+    spacings kept (the area a radar pixel's sigma0 is normalised to)."""
+    return {
+        **common,
+        "IMAGE_TYPE": "GRD",
+        "DATA_TYPE": "meters^2",
+        "TIFFTAG_IMAGEDESCRIPTION": "Gamma area on S2 grid",
+        "INPUT_S1_IMAGES": source_product,
+        "PixelSpacing": repr(radar.range_spacing_m),
+        "LineSpacing": repr(radar.azimuth_spacing_m),
+    }
+
+
 def make_maps(
     request: TerrainRequest,
     orbit: Orbit,
@@ -209,10 +279,14 @@ def make_maps(
     geoid: Geoid | None,
     source_product: str,
     software: str,
+    radar: RadarGrid | None = None,
     now: datetime | None = None,
 ) -> list[Path]:
     """Compute and publish the maps of ``request`` (all of them, existing or not); return
-    their paths. ``orbit`` comes from ``source_product``'s annotation."""
+    their paths. ``orbit`` (and ``radar``, the image grid a gamma-area map needs) come
+    from ``source_product``'s annotation."""
+    if request.with_gamma_area and radar is None:
+        raise ValueError("a gamma-area map needs the product's image grid")
     gdal = _gdal()
     grid = request.grid
     kinds = map_kinds(request)
@@ -231,9 +305,15 @@ def make_maps(
         "TIFFTAG_DATETIME": moment,
         "TIFFTAG_SOFTWARE": software,
     }
-    dem = None
-    if request.with_lia:
-        dem = dem_on_grid(grid.bordered(), dem_cells, request.dem_resampling)
+    dem = lia_dem = None
+    if request.with_gamma_area:
+        # The gamma area takes facets from a margin around the tile; the LIA's one-pixel
+        # border is inside it, warped alike.
+        dem = dem_on_grid(dem_grid(grid), dem_cells, request.dem_resampling)
+        m = margin_pixels(grid.resolution_m)
+        lia_dem = dem[m : dem.shape[0] - m, m : dem.shape[1] - m]
+    elif request.with_lia:
+        lia_dem = dem_on_grid(grid.bordered(), dem_cells, request.dem_resampling)
     partials = {name: partial_path(path) for name, path in finals.items()}
     datasets: dict[str, Any] = {}
     try:
@@ -241,17 +321,30 @@ def make_maps(
             with gdal_writes():
                 for name, partial in partials.items():
                     partial.parent.mkdir(parents=True, exist_ok=True)
-                    centi = kinds[name].centi_degrees
+                    centi = name in kinds and kinds[name].centi_degrees
                     datasets[name] = _create(gdal, partial, grid, centi=centi)
                 with_ia = any(kind.angle == "ia" for kind in kinds.values())
-                for block in angle_blocks(grid, orbit, dem=dem, geoid=geoid, with_ia=with_ia):
+                blocks = angle_blocks(
+                    grid,
+                    orbit,
+                    dem=lia_dem if request.with_lia else None,
+                    geoid=geoid,
+                    with_ia=with_ia,
+                )
+                for block in blocks if kinds else ():
                     for name, kind in kinds.items():
                         angle = block.lia_deg if kind.angle == "lia" else block.ia_deg
                         assert angle is not None
                         band = datasets[name].GetRasterBand(1)
                         band.WriteArray(kind.encode(angle), 0, block.first_row)
+                if request.with_gamma_area:
+                    assert dem is not None and radar is not None
+                    areas = gamma_areas(grid, orbit, radar, dem, geoid)
+                    datasets[GAMMA_AREA].GetRasterBand(1).WriteArray(areas)
+                    datasets[GAMMA_AREA].SetMetadata(gamma_area_tags(radar, source_product, common))
                 for name in list(datasets):
-                    datasets[name].SetMetadata(map_tags(name, kinds[name].data_type, common))
+                    if name in kinds:
+                        datasets[name].SetMetadata(map_tags(name, kinds[name].data_type, common))
                     del datasets[name]  # closing writes the last strips and the tags
         except RuntimeError as exc:
             # GDAL's failure (a full disk...), said as for every output.

@@ -30,7 +30,7 @@ _ORBIT_NODES = "generalAnnotation/orbitList/orbit"
 
 
 class OrbitError(S1OpsError):
-    """State vectors that cannot be read or are too few to interpolate."""
+    """An annotation's geometry (state vectors, image grid) that cannot be read or used."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def _lagrange_weights(nodes: np.ndarray, t: float) -> np.ndarray:
     return weights
 
 
-def _time(text: str | None) -> datetime:
+def parse_utc(text: str | None) -> datetime:
     return datetime.fromisoformat((text or "").strip().rstrip("Z")).replace(tzinfo=UTC)
 
 
@@ -196,7 +196,7 @@ def orbit_from_annotation(xml: bytes, where: str = "annotation") -> Orbit:
     try:
         root = ET.fromstring(xml)
         nodes = root.findall(_ORBIT_NODES)
-        moments = [_time(node.findtext("time")) for node in nodes]
+        moments = [parse_utc(node.findtext("time")) for node in nodes]
         pos = [[float(node.findtext(f"position/{c}") or "") for c in "xyz"] for node in nodes]
         vel = [[float(node.findtext(f"velocity/{c}") or "") for c in "xyz"] for node in nodes]
     except (ET.ParseError, ValueError) as exc:

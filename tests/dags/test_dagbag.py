@@ -203,11 +203,14 @@ def test_the_other_files_do_not_even_read_the_request_file_for_a_worker(tmp_path
     assert str(missing) in errors[shard_file_name(shard_of("33NWB"))]
 
 
-def test_a_normlim_tile_dag_makes_its_maps_before_the_polarisations(request_file) -> None:
+@pytest.mark.parametrize("calibration", ["normlim", "gamma_naught_rtc"])
+def test_a_terrain_calibrated_tile_dag_makes_its_maps_before_the_polarisations(
+    request_file, calibration: str
+) -> None:
     cfg = request_file()
     text = cfg.read_text()
     assert "calibration : sigma" in text
-    cfg.write_text(text.replace("calibration : sigma", "calibration : normlim"))
+    cfg.write_text(text.replace("calibration : sigma", f"calibration : {calibration}"))
     bag = _bag(cfg)
     assert bag.import_errors == {}
     dag = bag.dags["s1tiling_32NNJ"]

@@ -172,11 +172,40 @@ def test_manual_params_are_validated(airflow_db, request_file) -> None:
     assert _names(cfg.parent / "out" / "32NNJ") == []
 
 
-def test_a_normlim_run_makes_the_lia_map_once_then_both_polarisations(
-    airflow_db, request_file, stac
+@pytest.mark.parametrize(
+    ("calibration", "folder", "made", "suffix", "tags", "title"),
+    [
+        (
+            "normlim",
+            "_LIA",
+            "sin_LIA_32NNJ_051.tif",
+            "_NormLim",
+            {"CALIBRATION": "Normlim", "LIA_FILE": "sin_LIA_32NNJ_051.tif"},
+            "sigma0 normlim (beta0 x sin LIA)",
+        ),
+        (
+            "gamma_naught_rtc",
+            "_GAMMA_AREA",
+            "GAMMA_AREA_32NNJ_051.tif",
+            "_GammaNaughtRTC",
+            {"CALIBRATION": "GammaNaughtRTC", "GAMMA_AREA_FILE": "GAMMA_AREA_32NNJ_051.tif"},
+            "gamma0 terrain-flattened (sigma0 x pixel area / gamma area)",
+        ),
+    ],
+)
+def test_a_terrain_calibrated_run_makes_its_map_once_then_both_polarisations(
+    airflow_db,
+    request_file,
+    stac,
+    calibration: str,
+    folder: str,
+    made: str,
+    suffix: str,
+    tags: dict[str, str],
+    title: str,
 ) -> None:
     cfg = request_file()
-    cfg.write_text(cfg.read_text().replace("calibration : sigma", "calibration : normlim"))
+    cfg.write_text(cfg.read_text().replace("calibration : sigma", f"calibration : {calibration}"))
     dag = session.load_dags(cfg)["s1tiling_32NNJ"]
     out = cfg.parent / "out"
 
@@ -187,14 +216,14 @@ def test_a_normlim_run_makes_the_lia_map_once_then_both_polarisations(
     terrain = next(t for t in run.get_task_instances() if t.task_id == "terrain")
     assert terrain.xcom_pull(task_ids="terrain") == [51]  # made there, before the jobs
     assert states[("vv.process", 0)] == states[("vh.process", 0)] == TaskInstanceState.SUCCESS
-    assert sorted(p.name for p in (out / "_LIA").glob("*.tif")) == ["sin_LIA_32NNJ_051.tif"]
+    assert sorted(p.name for p in (out / folder).glob("*.tif")) == [made]
     assert _names(out / "32NNJ") == sorted(
-        f"{DAY_SINGLE.format(pol=pol)}_NormLim{suffix}.tif"
+        f"{DAY_SINGLE.format(pol=pol)}{suffix}{mask}.tif"
         for pol in ("vv", "vh")
-        for suffix in ("", "_BorderMask")
+        for mask in ("", "_BorderMask")
     )
-    image = read_tags(out / "32NNJ" / f"{DAY_SINGLE.format(pol='vh')}_NormLim.tif")
-    assert (image["CALIBRATION"], image["LIA_FILE"]) == ("Normlim", "sin_LIA_32NNJ_051.tif")
+    image = read_tags(out / "32NNJ" / f"{DAY_SINGLE.format(pol='vh')}{suffix}.tif")
+    assert {key: image[key] for key in tags} == tags
     assert len(_publish(run)["new"]) == 4
     item = json.loads(next((out / "stac" / "32NNJ").glob("*vh*/*.json")).read_text())
-    assert item["properties"]["title"] == "sigma0 normlim (beta0 x sin LIA) VH over 32NNJ"
+    assert item["properties"]["title"] == f"{title} VH over 32NNJ"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from s1ops_airflow.docker_runner import (
     MEMORY_OVERHEAD_MB,
     docker_process_kwargs,
@@ -59,10 +60,15 @@ def test_inputs_read_only_outputs_writable_at_the_request_files_paths(tmp_path: 
     assert Path(locks).is_dir()
 
 
-def test_a_normlim_job_may_write_the_lia_maps_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("calibration", "key"), [("normlim", "lia"), ("gamma_naught_rtc", "gamma_area")]
+)
+def test_a_terrain_calibrated_job_may_write_its_maps_folder(
+    tmp_path: Path, calibration: str, key: str
+) -> None:
     config = _request(tmp_path)
-    text = config.read_text().replace("calibration : sigma", "calibration : normlim")
-    config.write_text(text.replace("[Paths]\n", f"[Paths]\nlia : {tmp_path / 'maps'}\n", 1))
+    text = config.read_text().replace("calibration : sigma", f"calibration : {calibration}")
+    config.write_text(text.replace("[Paths]\n", f"[Paths]\n{key} : {tmp_path / 'maps'}\n", 1))
     kwargs = docker_process_kwargs(load_config(config), str(config))
     writable = {m["Target"] for m in kwargs["mounts"] if not m.get("ReadOnly")}
     assert str(tmp_path / "maps") in writable

@@ -1,8 +1,9 @@
-"""``terrain``: the LIA maps a tile's normlim jobs need, made before the polarisation groups.
+"""``terrain``: the terrain maps a tile's jobs apply (sin(LIA) for normlim, the gamma area for
+gamma_naught_rtc), made before the polarisation groups.
 
 Present in a tile DAG when the request's calibration needs terrain maps. It
 runs after the fetches (trigger rule ``all_done``, as ``select``), takes the
-jobs ``select`` will hand out, and for each relative orbit whose sin(LIA) map
+jobs ``select`` will hand out, and for each relative orbit whose map
 is missing runs ``s1ops terrain-maps`` from one product of that orbit, in a
 child process. Both polarisations' jobs then find the map made; were this task
 to fail, each job would make the map itself (under the same lock).
@@ -46,8 +47,8 @@ class TerrainMapsOperator(BaseOperator):
         from s1ops.errors import S1OpsError
         from s1ops.planning.jobs import PlanResult
         from s1ops.planning.runs import RunRequest, select_jobs
-        from s1ops.processing.lia import maps_to_make
         from s1ops.processing.settings import settings_from_config
+        from s1ops.processing.terrain_map import maps_to_make
 
         ti = context["ti"]
         plan = ti.xcom_pull(task_ids=self.plan_task_id, key=PLAN_KEY)

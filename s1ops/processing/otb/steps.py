@@ -80,6 +80,30 @@ def apply_sin_lia(source: Source, sin_lia: str | Path, *, lower_signal_value: fl
     )
 
 
+def apply_gamma_area(
+    source: Source,
+    gamma_area: str | Path,
+    *,
+    scale: float,
+    min_area: float,
+    lower_signal_value: float,
+) -> Step:
+    """gamma_naught_rtc: a sigma0 image times ``scale`` (the calibration factor times the
+    radar pixel's nominal area) over the tile's gamma-area map, floored at
+    ``lower_signal_value``; no data (0) where sigma0 has none or the area is unknown (NaN),
+    0 or below ``min_area`` (shadow)."""
+    expression = (
+        f"(im1b1 != 0 && im2b1 > 0 && im2b1 >= {min_area!r}) ? "
+        f"max({lower_signal_value!r}, im1b1*{scale!r}/im2b1) : 0"
+    )
+    return Step(
+        "BandMath",
+        params={"exp": expression},
+        inputs={"il": (source, str(gamma_area))},
+        label="gamma0 RTC",
+    )
+
+
 def reset_margin(source: Source, thresholds: MarginThresholds) -> Step:
     return Step(
         "ResetMargin",

@@ -158,8 +158,6 @@ def test_s1tiling_request_warns_once_per_unused_key(caplog: pytest.LogCaptureFix
         "distribute_area",
         "inner_margin_ratio",
         "outer_margin_ratio",
-        "min_gamma_area",
-        "calibration_factor",
         "output_nodata",
         "border_threshold",
         "tile_to_product_overlap_ratio",
@@ -468,6 +466,28 @@ def test_normlim_and_the_terrain_keys_are_read() -> None:
     assert cfg.output_format.naming.image_name == "{tile_name}_{orbit}_NL.tif"
 
 
+def test_gamma_naught_rtc_reads_s1tilings_gamma_area_keys() -> None:
+    sections = {name: dict(keys) for name, keys in MINIMAL.items()}
+    sections["Processing"].update(calibration="gamma_naught_rtc")
+    cfg = parse(render(sections))
+    assert cfg.processing.calibration == "gamma_naught_rtc"
+    terrain = cfg.terrain
+    assert terrain.gamma_area_dir == Path("/o/_GAMMA_AREA")
+    assert (terrain.min_gamma_area, terrain.calibration_factor) == (1.0, 1.0)
+    assert cfg.output_format.naming.image_name.endswith("_{acquisition_stamp}_GammaNaughtRTC.tif")
+    assert cfg.output_format.naming.calibration == "GammaNaughtRTC"
+    sections["Paths"]["gamma_area"] = "maps/ga"
+    sections["Processing"].update(
+        min_gamma_area="0.5",
+        calibration_factor="2",
+        **{"fname_fmt.s2_gamma_area_corrected": "{tile_name}_{orbit}_RTC.tif"},
+    )
+    cfg = parse(render(sections))
+    assert cfg.terrain.gamma_area_dir == Path("/base/maps/ga")
+    assert (cfg.terrain.min_gamma_area, cfg.terrain.calibration_factor) == (0.5, 2.0)
+    assert cfg.output_format.naming.image_name == "{tile_name}_{orbit}_RTC.tif"
+
+
 def test_terrain_defaults_for_other_calibrations() -> None:
     cfg = parse(MINIMAL_TEXT)
     assert not cfg.terrain.produce_lia_map and cfg.terrain.ia_maps == ("deg",)
@@ -490,7 +510,9 @@ INVALID = [
     ("DataSource", "tile_to_product_overlap_ratio", "101"),
     ("DataSource", "roi_by_tiles", "33NWB, 33IWB"),
     ("Mask", "generate_border_mask", "2"),
-    ("Processing", "calibration", "gamma_naught_rtc"),
+    ("Processing", "min_gamma_area", "-1"),
+    ("Processing", "min_gamma_area", "large"),
+    ("Processing", "calibration_factor", "0"),
     ("Processing", "ia_maps_to_produce", "deg, cotan"),
     ("Processing", "dem_warp_resampling_method", "bicubic"),
     ("Processing", "calibration", "sigma0"),

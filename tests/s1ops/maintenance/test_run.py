@@ -231,16 +231,22 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "--older-than: '-1': expected a number from 0 to" in capsys.readouterr().err
 
 
-def test_terrain_maps_are_kept_and_their_stale_partials_swept(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("key", "finished_name", "stale_name"),
+    [("lia", "sin_LIA", "LIA"), ("gamma_area", "GAMMA_AREA", "GAMMA_AREA")],
+)
+def test_terrain_maps_are_kept_and_their_stale_partials_swept(
+    tmp_path: Path, key: str, finished_name: str, stale_name: str
+) -> None:
     cfg = write_request(tmp_path)
-    maps = tmp_path / "maps" / "lia"  # outside [Paths] output
+    maps = tmp_path / "maps" / key  # outside [Paths] output
     text = cfg.read_text()
     assert "[Paths]\n" in text
-    cfg.write_text(text.replace("[Paths]\n", f"[Paths]\nlia : {maps}\n", 1))
-    finished = _file(maps / "sin_LIA_33NWB_007.tif", 80, 400)
+    cfg.write_text(text.replace("[Paths]\n", f"[Paths]\n{key} : {maps}\n", 1))
+    finished = _file(maps / f"{finished_name}_33NWB_007.tif", 80, 400)
     lock = _file(maps / ".terrain_33NWB_007.lock", 0, 400)
-    stale = _file(partial_path(maps / "LIA_33NWB_007.tif"), 30, 2)
-    fresh = _file(partial_path(maps / "sin_LIA_33NWB_008.tif"), 30)
+    stale = _file(partial_path(maps / f"{stale_name}_33NWB_009.tif"), 30, 2)
+    fresh = _file(partial_path(maps / f"{finished_name}_33NWB_008.tif"), 30)
     report = run_maintenance(load_config(cfg), older_than_s=DAY_S)
     (part,) = [p for p in report.parts if p.name == PARTIAL_OUTPUTS]
     assert [r.path for r in part.removed] == [str(stale)]

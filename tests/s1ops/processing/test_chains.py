@@ -10,11 +10,18 @@ from __future__ import annotations
 import pytest
 
 from s1ops.grid import parse_tile_id
-from s1ops.processing.chains import ProductInput, group_chain, ortho_grid, orthoready_steps
+from s1ops.processing.chains import (
+    AppliedMap,
+    ProductInput,
+    group_chain,
+    ortho_grid,
+    orthoready_steps,
+)
 from s1ops.processing.otb.chain import FLOAT_CREATION_OPTIONS, Chain, Output
 from s1ops.processing.otb.steps import MarginThresholds, OrthoGrid
 from s1ops.processing.settings import ProcessSettings
 from s1ops.sentinel1.ids import ProductId
+from s1ops.vocabulary import GAMMA_AREA
 from tests.s1ops.safe_builder import P1_ID, P2_ID
 
 TILE = parse_tile_id("33NWB")
@@ -132,7 +139,7 @@ def test_normlim_calibrates_in_beta0_and_multiplies_the_merged_image_by_sin_lia(
         settings,
         output_path="/out/33NWB/x_NormLim.tif",
         dem_dir="/tmp/dem",
-        sin_lia="/out/_LIA/sin_LIA_33NWB_007.tif",
+        terrain=AppliedMap("sin_LIA", "/out/_LIA/sin_LIA_33NWB_007.tif"),
     )
     assert [s.params["lut"] for s in chain.steps if s.app == "SARCalibration"] == ["beta"] * 2
     last = chain.steps[-1]
@@ -140,3 +147,23 @@ def test_normlim_calibrates_in_beta0_and_multiplies_the_merged_image_by_sin_lia(
     # S1Tiling's expression: no data where either is none, else floored at lower_signal_value.
     assert last.params == {"exp": "(im2b1 != im2b1 || im1b1 == 0) ? 0 : max(1e-07, im1b1*im2b1)"}
     assert chain.outputs[0].step == len(chain.steps) - 1
+
+
+def test_gamma0_rtc_calibrates_in_sigma0_and_divides_by_the_gamma_area() -> None:
+    settings = ProcessSettings(calibration="gamma_naught_rtc", lower_signal_value=1e-7)
+    gamma_area = "/out/_GAMMA_AREA/GAMMA_AREA_33NWB_007.tif"
+    chain = group_chain(
+        [product(A)],
+        TILE,
+        settings,
+        output_path="/out/33NWB/x_GammaNaughtRTC.tif",
+        dem_dir="/tmp/dem",
+        terrain=AppliedMap(GAMMA_AREA, gamma_area, scale=2 * 100.0, min_area=1.0),
+    )
+    assert [s.params["lut"] for s in chain.steps if s.app == "SARCalibration"] == ["sigma"]
+    last = chain.steps[-1]
+    assert (last.app, last.inputs) == ("BandMath", {"il": (len(chain.steps) - 2, gamma_area)})
+    # No data where sigma0 has none, the area is unknown (NaN compares false) or in shadow.
+    assert last.params == {
+        "exp": "(im1b1 != 0 && im2b1 > 0 && im2b1 >= 1.0) ? max(1e-07, im1b1*200.0/im2b1) : 0"
+    }
