@@ -85,8 +85,11 @@ def ensure_maps(
             f"{request.relative_orbit}"
         )
     with _held(lock_path(request)):
-        if not (force or request.missing()):  # made meanwhile by whoever held the lock
+        absent = request.missing()
+        if not (force or absent):  # made meanwhile by whoever held the lock
             return []
+        if not force:
+            request = request.narrowed(absent)
         member = product.annotation_member(product.polarisations[0])
         xml = product.read_member(member)
         where = f"{product.path}/{member}"

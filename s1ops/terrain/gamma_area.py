@@ -17,9 +17,12 @@ of a bin. S1Tiling does the same in the GRD image's own geometry from the DEM
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Iterator
 
 import numpy as np
+from pyproj import Transformer
 
 from s1ops.terrain.angles import ROWS_PER_BLOCK, MapGrid, pixel_times
 from s1ops.terrain.ellipsoid import geodetic_to_ecef
@@ -31,6 +34,8 @@ GROUPING = 3
 # Layover moves terrain toward near range by about its height over tan(incidence):
 # 1.5 km covers 1 km of relief between a tile's edge and its surroundings.
 MARGIN_M = 1500.0
+
+log = logging.getLogger(__name__)
 
 
 def margin_pixels(resolution_m: float) -> int:
@@ -57,17 +62,28 @@ def gamma_areas(
     unknown) covers :func:`dem_grid` of ``grid``."""
     margin = margin_pixels(grid.resolution_m)
     work = grid.bordered(margin)
-    u, v, area = _facets(work, orbit, radar, dem, geoid, rows_per_block)
-    bins = _Bins.spanning(u, v)
-    for first in range(0, work.height, rows_per_block):
-        rows = slice(first, first + rows_per_block)
-        bins.spread(u[rows], v[rows], area[rows])
-    inner = (slice(margin, margin + grid.height), slice(margin, margin + grid.width))
+    bins = _span(work, orbit, radar, dem, geoid)
+    # Only the tile's own bin coordinates are kept for reading back (float32: a
+    # thousandth of a bin at 10 000 bins).
+    u = np.full((grid.height, grid.width), np.nan, dtype=np.float32)
+    v = np.full_like(u, np.nan)
+    for rows, bu, bv, area in _facets(work, orbit, radar, dem, geoid, rows_per_block):
+        bins.spread(bu, bv, area)
+        inside = slice(max(rows.start, margin), min(rows.stop, margin + grid.height))
+        if inside.start < inside.stop:
+            local = slice(inside.start - rows.start, inside.stop - rows.start)
+            cols = slice(margin, margin + grid.width)
+            tile_rows = slice(inside.start - margin, inside.stop - margin)
+            u[tile_rows] = bu[local, cols]
+            v[tile_rows] = bv[local, cols]
+    if bins.dropped:
+        log.warning(
+            "%d facets fell outside the span of radar pixels expected: left out", bins.dropped
+        )
     out = np.empty((grid.height, grid.width), dtype=np.float32)
     for first in range(0, grid.height, rows_per_block):
         rows = slice(first, first + rows_per_block)
-        block = (slice(margin + first, margin + min(first + rows_per_block, grid.height)), inner[1])
-        out[rows] = bins.read(u[block], v[block]) / (GROUPING * GROUPING)
+        out[rows] = bins.read(u[rows], v[rows]) / (GROUPING * GROUPING)
     return out
 
 
@@ -78,13 +94,10 @@ def _facets(
     dem: np.ndarray,
     geoid: Geoid | None,
     rows_per_block: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bin coordinates (column and line over ``GROUPING``) and projected area of each
-    facet of ``work`` (float32; NaN coordinates and 0 area where unknown)."""
-    shape = (work.height, work.width)
-    u = np.full(shape, np.nan, dtype=np.float32)
-    v = np.full(shape, np.nan, dtype=np.float32)
-    area = np.zeros(shape, dtype=np.float32)
+) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray]]:
+    """For each block of rows of ``work``: the rows, the bin coordinates of their facets
+    (column and line over ``GROUPING``; NaN where unknown) and their projected areas (0
+    where unknown or turned away)."""
     outer = work.bordered()
     for first in range(0, work.height, rows_per_block):
         rows = slice(first, min(first + rows_per_block, work.height))
@@ -104,10 +117,48 @@ def _facets(
         facet = np.cross(east, north) / 4.0
         projected = np.einsum("...j,...j->...", facet, look) / slant
         known = np.isfinite(projected) & np.isfinite(t)
-        area[rows] = np.where(known, np.maximum(projected, 0.0), 0.0)
-        u[rows] = np.where(known, radar.columns(t, slant) / GROUPING, np.nan)
-        v[rows] = np.where(known, radar.lines(t) / GROUPING, np.nan)
-    return u, v, area
+        yield (
+            rows,
+            np.where(known, radar.columns(t, slant) / GROUPING, np.nan),
+            np.where(known, radar.lines(t) / GROUPING, np.nan),
+            np.where(known, np.maximum(projected, 0.0), 0.0),
+        )
+
+
+def _span(
+    work: MapGrid, orbit: Orbit, radar: RadarGrid, dem: np.ndarray, geoid: Geoid | None
+) -> _Bins:
+    """Bins over the radar pixels ``work`` can fall in: its border's, at the lowest and the
+    highest heights of ``dem`` (the mapping is monotonic inside; relief moves it by less
+    than the height span does), and two bins more each way."""
+    r = work.resolution_m
+    edge_x = work.ulx + (np.arange(work.width) + 0.5) * r
+    edge_y = work.uly - (np.arange(work.height) + 0.5) * r
+    x = np.concatenate(
+        [edge_x, edge_x, np.full(work.height, edge_x[0]), np.full(work.height, edge_x[-1])]
+    )
+    y = np.concatenate(
+        [np.full(work.width, edge_y[0]), np.full(work.width, edge_y[-1]), edge_y, edge_y]
+    )
+    lon, lat = Transformer.from_crs(work.epsg, 4326, always_xy=True).transform(x, y)
+    lat, lon = np.asarray(lat), np.asarray(lon)
+    undulation = np.zeros_like(lat) if geoid is None else geoid.height(lat, lon)
+    known = dem[np.isfinite(dem)]
+    if not len(known):
+        return _Bins(0, 0, 1, 1)
+    columns, lines = [], []
+    for height in (float(known.min()), float(known.max())):
+        points = geodetic_to_ecef(lat, lon, height + undulation)
+        t = orbit.zero_doppler_times(points)
+        slant = np.linalg.norm(orbit.positions_at(t) - points, axis=-1)
+        columns.append(radar.columns(t, slant) / GROUPING)
+        lines.append(radar.lines(t) / GROUPING)
+    u, v = np.concatenate(columns), np.concatenate(lines)
+    if not np.isfinite(u).any():
+        return _Bins(0, 0, 1, 1)
+    u0, u1 = math.floor(np.nanmin(u)) - 2, math.floor(np.nanmax(u)) + 3
+    v0, v1 = math.floor(np.nanmin(v)) - 2, math.floor(np.nanmax(v)) + 3
+    return _Bins(v0, u0, v1 - v0 + 1, u1 - u0 + 1)
 
 
 class _Bins:
@@ -118,14 +169,7 @@ class _Bins:
         self.first_line = first_line
         self.first_col = first_col
         self.sums = np.zeros((lines, cols))
-
-    @classmethod
-    def spanning(cls, u: np.ndarray, v: np.ndarray) -> _Bins:
-        if not np.isfinite(u).any():
-            return cls(0, 0, 1, 1)
-        u0, u1 = math.floor(np.nanmin(u)), math.floor(np.nanmax(u)) + 1
-        v0, v1 = math.floor(np.nanmin(v)), math.floor(np.nanmax(v)) + 1
-        return cls(v0, u0, v1 - v0 + 1, u1 - u0 + 1)
+        self.dropped = 0  # facets outside the bins
 
     def _corners(
         self, u: np.ndarray, v: np.ndarray
@@ -140,11 +184,22 @@ class _Bins:
         )
         return index, uk - col, vk - line, known
 
+    def _inside(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Whether the four bins around each (u, v) are bins of these sums."""
+        lines, cols = self.sums.shape
+        col = np.floor(u).astype(np.int64) - self.first_col
+        line = np.floor(v).astype(np.int64) - self.first_line
+        return (col >= 0) & (col < cols - 1) & (line >= 0) & (line < lines - 1)
+
     def spread(self, u: np.ndarray, v: np.ndarray, area: np.ndarray) -> None:
         index, wu, wv, known = self._corners(u, v)
+        a = area[known].astype(float)
+        inside = self._inside(u[known], v[known])
+        if not inside.all():
+            self.dropped += int((~inside).sum())
+            index, wu, wv, a = index[inside], wu[inside], wv[inside], a[inside]
         if not len(index):
             return
-        a = area[known].astype(float)
         cols = self.sums.shape[1]
         flat = self.sums.reshape(-1)
         low = int(index.min())
@@ -162,6 +217,9 @@ class _Bins:
         """The sums interpolated bilinearly at (u, v) (NaN where a coordinate is)."""
         out = np.full(u.shape, np.nan, dtype=np.float32)
         index, wu, wv, known = self._corners(u, v)
+        inside = self._inside(u[known], v[known])
+        known[known] = inside
+        index, wu, wv = index[inside], wu[inside], wv[inside]
         flat = self.sums.reshape(-1)
         cols = self.sums.shape[1]
         out[known] = (

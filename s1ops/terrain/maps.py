@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,18 @@ class TerrainRequest:
             assert self.gamma_area_dir is not None
             found[GAMMA_AREA] = self.gamma_area_dir / gamma_area_name(tile, orbit)
         return found
+
+    def narrowed(self, names: Iterable[str]) -> TerrainRequest:
+        """The same request for the maps ``names`` (keys of :meth:`paths`) only; sin(LIA)
+        comes along with the LIA in degrees (they share their angles)."""
+        wanted = set(names)
+        return replace(
+            self,
+            with_lia=self.with_lia and bool({"sin_LIA", "LIA"} & wanted),
+            lia_degrees=self.lia_degrees and "LIA" in wanted,
+            ia_kinds=tuple(k for k in self.ia_kinds if IA_KINDS[k][0] in wanted),
+            with_gamma_area=self.with_gamma_area and GAMMA_AREA in wanted,
+        )
 
     def missing(self) -> dict[str, Path]:
         """The maps not yet published, or published for another grid (the request's

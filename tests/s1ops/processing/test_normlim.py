@@ -129,7 +129,7 @@ def test_terrain_maps_command_makes_ia_maps_and_keeps_existing_ones(
     assert set(answer["maps"]) == {"sin_LIA", "LIA", "IA"}  # ia_maps_to_produce: deg
     assert Path(answer["maps"]["IA"]).name == f"IA_{TILE}_{orbit}.tif"
     assert Path(answer["maps"]["IA"]).parent == load_config(cfg_path).paths.output / "_IA"
-    assert answer["made"]  # the IA map was missing: all were made together
+    assert answer["made"] == [answer["maps"]["IA"]]  # only what was missing
     assert cli_main(argv) == 0
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert again["made"] == []
