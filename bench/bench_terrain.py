@@ -1,11 +1,13 @@
-"""Benchmark: the terrain maps of one 10 m S2 tile, and what normlim adds to a day's jobs.
+"""Benchmark: the terrain maps of one 10 m S2 tile, and what normlim and gamma0 RTC add to a
+day's jobs.
 
 On bench_process.py's full-size synthetic products (tile 32NNJ: one product):
 (1) ``s1ops terrain-maps`` making the sin(LIA) map of the tile for the
-product's orbit, (2) the same with the IA map in degrees too, then (3) the
-day's two jobs (VV and VH side by side, as bench_process.py runs them) in
-sigma0 and in normlim (the map made already, as on every day but the first).
-Prints wall time, CPU time and the peak memory of the process tree of each.
+product's orbit, (2) the same with the IA map in degrees too, (3) the
+gamma-area map, then (4) the day's two jobs (VV and VH side by side, as
+bench_process.py runs them) in sigma0, normlim and gamma_naught_rtc (the maps
+made already, as on every day but the first). Prints wall time, CPU time and
+the peak memory of the process tree of each.
 
 usage: python bench/bench_terrain.py [--work DIR] [--scale N] [--resolution M] [--tile T]
 """
@@ -38,16 +40,20 @@ def main() -> int:
     made = products(args.work, args.scale)
     sigma = write_config(args.work, args.resolution, "sigma", args.tile)
     normlim = write_config(args.work, args.resolution, "normlim", args.tile, "normlim")
-    maps = [sys.executable, "-m", "s1ops", "terrain-maps", str(normlim), "--tile", args.tile]
-    maps += ["--product", str(made[0]), "--force"]
+    rtc = write_config(args.work, args.resolution, "rtc", args.tile, "gamma_naught_rtc")
+    product = ["--tile", args.tile, "--product", str(made[0]), "--force"]
+    maps = [sys.executable, "-m", "s1ops", "terrain-maps", str(normlim), *product]
     measure("(1) sin(LIA) map", [maps])
     measure("(2) with the IA map (deg)", [[*maps, "--ia"]])
-    s = measure("(3) day in sigma0", _process_all(sigma, args.tile))
-    n = measure("(3) day in normlim", _process_all(normlim, args.tile))
-    print(
-        f"normlim / sigma0: wall {n['wall_s'] / s['wall_s']:.2f}  "
-        f"CPU {n['cpu_s'] / s['cpu_s']:.2f}  peak memory {n['peak_gib'] / s['peak_gib']:.2f}"
-    )
+    gamma = [sys.executable, "-m", "s1ops", "terrain-maps", str(rtc), *product]
+    measure("(3) gamma-area map", [gamma])
+    s = measure("(4) day in sigma0", _process_all(sigma, args.tile))
+    for name, cfg in (("normlim", normlim), ("gamma0 RTC", rtc)):
+        n = measure(f"(4) day in {name}", _process_all(cfg, args.tile))
+        print(
+            f"{name} / sigma0: wall {n['wall_s'] / s['wall_s']:.2f}  "
+            f"CPU {n['cpu_s'] / s['cpu_s']:.2f}  peak memory {n['peak_gib'] / s['peak_gib']:.2f}"
+        )
     return 0
 
 
