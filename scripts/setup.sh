@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One-command, idempotent setup: Debian packages (OTB 8.1.1, GDAL, SWIG), OTB's
-# Python module built from Debian's OTB source package, OTB's test data, and the
-# .venv with pinned requirements. Each step leaves a stamp in .cache/stamps and
-# is skipped when its stamp is newer than its inputs, so a warm run is quick.
+# Python module built from Debian's OTB source package, OTB's test data, the
+# .venv with pinned requirements and .venv-sarsen (the RTC test's reference).
+# Each step leaves a stamp in .cache/stamps and is skipped when its stamp is
+# newer than its inputs, so a warm run is quick.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +13,7 @@ stamps="$cache/stamps"
 mkdir -p "$stamps"
 python_bin=${S1OPS_PYTHON:-python3}
 venv="$repo/.venv"
+sarsen_venv="$repo/.venv-sarsen"
 
 log() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 fresh() { [[ -f "$stamps/$1" ]] && [[ -z "${2:-}" || "$stamps/$1" -nt "$2" ]]; }
@@ -82,7 +84,12 @@ step_otb_source() {
 }
 
 # The machine's pip config lists local index folders that may not exist: hide that noise.
-pip_q() { "$venv/bin/pip" -q "$@" 2> >(grep -v 'is ignored: it is neither a file' >&2); }
+pip_in() {
+  local target=$1
+  shift
+  "$target/bin/pip" -q "$@" 2> >(grep -v 'is ignored: it is neither a file' >&2)
+}
+pip_q() { pip_in "$venv" "$@"; }
 
 step_venv() {
   if [[ ! -x "$venv/bin/python" ]]; then
@@ -126,11 +133,29 @@ EOF
   touch "$stamps/otb-python"
 }
 
+# sarsen, the independent gamma0 RTC of s1ops/testing/sarsen_reference.py, in a venv of
+# its own: its ~45 packages (xarray, dask, pandas, rasterio with a bundled GDAL 3.10)
+# stay out of .venv, whose GDAL is the system's 3.6 OTB uses. A plain venv: with
+# --system-site-packages its numpy would shadow Debian's and break Debian's osgeo.
+step_venv_sarsen() {
+  fresh venv-sarsen requirements-sarsen.txt && [[ -x "$sarsen_venv/bin/python" ]] && return
+  if [[ ! -x "$sarsen_venv/bin/python" ]]; then
+    log "creating $sarsen_venv with $($python_bin --version)"
+    "$python_bin" -m venv "$sarsen_venv"
+  fi
+  log "installing pinned requirements into .venv-sarsen"
+  pip_in "$sarsen_venv" install --upgrade pip
+  pip_in "$sarsen_venv" install -r requirements-sarsen.txt
+  "$sarsen_venv/bin/python" -c 'import sarsen'
+  touch "$stamps/venv-sarsen"
+}
+
 start=$(date +%s)
 step_apt
 step_otb_source
 step_venv
 step_otb_python
+step_venv_sarsen
 "$venv/bin/python" - <<'EOF'
 import otbApplication
 needed = {"SARCalibration", "ResetMargin", "OrthoRectification", "Synthetize", "BandMath",

@@ -14,18 +14,23 @@ from s1ops.planning.tile import filters_from_config, plan_from_config
 from s1ops.processing.job import JobResult, process_job
 from s1ops.processing.settings import settings_from_config
 from s1ops.sentinel1.safe import read_safe
-from s1ops.testing.dem import make_flat_dem
+from s1ops.testing.dem import make_flat_dem, make_relief_dem
 from s1ops.testing.synth_safe import SynthSpec, make_product
 
 # The template product's pass on 8 January 2020: it covers most of 32NNJ.
 SITE_START = datetime(2020, 1, 8, 5, 5, 46, tzinfo=UTC)
 
 
-def make_site_products(root: Path, *, seed: int) -> Path:
-    """``root`` with ``s1/`` (one product, IPF 3.10, no margins) and ``dem/`` (flat, 3")."""
+def make_site_products(root: Path, *, seed: int, relief: bool = False) -> Path:
+    """``root`` with ``s1/`` (one product, IPF 3.10, no margins) and ``dem/`` (3", flat or
+    with ``s1ops.testing.dem.relief_height``'s ridges and hills)."""
     spec = SynthSpec(start=SITE_START, ipf_version="003.10", margin_px=0, seed=seed)
     safe = make_product(spec, root / "s1")
-    make_flat_dem(read_safe(safe).footprint, root / "dem", arcsec=3)
+    footprint = read_safe(safe).footprint
+    if relief:
+        make_relief_dem(footprint, root / "dem", arcsec=3)
+    else:
+        make_flat_dem(footprint, root / "dem", arcsec=3)
     return root
 
 
