@@ -129,6 +129,11 @@ def tile_dag(cfg: S1Config, config_path: str, tile_id: str) -> DAG:
         max_active_runs=1,  # runs of one tile overlap by their lookback windows
         tags=["s1ops", tile_id],
         doc_md=f"Sentinel-1 backscatter on S2 tile {tile_id} ({config_path}).",
+        # Every task retries (plan, select, publish too): a try that fails because the
+        # metadata database or the API server was briefly away (its XCom or state call
+        # refused) is tried again, instead of failing the run. fetch, terrain and
+        # process give their own (with backoff and timeouts).
+        default_args={"retries": af.retries, "retry_delay": timedelta(seconds=af.retry_delay_s)},
     ) as dag:
         plan = PlanTileOperator(task_id="plan", config_path=config_path, tile_id=tile_id)
         fetch = FetchProductOperator.partial(

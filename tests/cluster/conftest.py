@@ -34,6 +34,13 @@ RUN_TIMEOUT_S = 900
 # A task whose worker died is failed (then retried) after this many seconds
 # without a heartbeat (Airflow's default: 300).
 HEARTBEAT_TIMEOUT_S = 30
+# A task still queued after this many seconds is queued again (Airflow's default: 600).
+# A worker that picks a task up while PostgreSQL is down cannot start it, nor record
+# in Celery's result backend (the same database) that it failed: the task instance
+# stays queued and Celery forgets it, which stalled a run 10 minutes after the
+# outage of test_faults. Every Celery slot here takes a task at once: nothing
+# waits in the queue that long otherwise.
+QUEUED_TIMEOUT_S = 120
 
 
 def runtime() -> Any:
@@ -163,6 +170,7 @@ def cluster(cluster_services: None, demo_site) -> Iterator[Cluster]:
         folder,
         WORKERS,
         AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT_S),
+        AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT=str(QUEUED_TIMEOUT_S),
     )
     started = time.monotonic()
     cluster = None
