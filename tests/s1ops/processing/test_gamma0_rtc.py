@@ -18,43 +18,15 @@ from s1ops.cli import main as cli_main
 from s1ops.config.request import load_config
 from s1ops.exit_codes import IO_FAILED
 from s1ops.outputs.geotiff import read_tags
-from s1ops.planning.jobs import TileJob
 from s1ops.sentinel1.safe import read_safe
-from s1ops.testing.request_file import write_site_request
-from s1ops.testing.site_jobs import make_site_products, planned_jobs, process_planned
-from s1ops.testing.synth_safe import GEOID_SUBPATH
+from s1ops.testing.site_jobs import make_site_products, process_planned
 from tests.hostile.harness import assert_clear_error, partial_files, run_cli, run_limited
-
-gdal.UseExceptions()
-RES_M = 100
-TILE = "32NNJ"
-
-
-def read(path: str | Path) -> np.ndarray:
-    return gdal.Open(str(path)).ReadAsArray()
-
-
-def _job(cfg_path: Path) -> TileJob:
-    (job,) = planned_jobs(cfg_path, TILE)
-    return job
+from tests.s1ops.processing.terrain_site import TILE, only_job, read, site_request
 
 
 @pytest.fixture(scope="module")
 def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
     return make_site_products(tmp_path_factory.mktemp("products"), seed=5)
-
-
-def _site(root: Path, products: Path, otb_data: Path, **processing: str) -> Path:
-    return write_site_request(
-        root,
-        products,
-        otb_data / GEOID_SUBPATH,
-        tiles=TILE,
-        resolution_m=RES_M,
-        masks=True,
-        filtering={},
-        processing=processing,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -63,24 +35,24 @@ def runs(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> dict[st
     made = {}
     for calibration in ("sigma", "gamma_naught_rtc"):
         root = tmp_path_factory.mktemp(calibration)
-        cfg = _site(root, products, otb_data, calibration=calibration, min_gamma_area="2.0")
-        result = process_planned(cfg, _job(cfg))
+        cfg = site_request(root, products, otb_data, calibration=calibration, min_gamma_area="2.0")
+        result = process_planned(cfg, only_job(cfg))
         assert not result.skipped and not result.empty, result
         made[calibration] = cfg
     return made
 
 
 def _gamma_area_map(cfg_path: Path) -> Path:
-    orbit = f"{_job(cfg_path).relative_orbit:03d}"
+    orbit = f"{only_job(cfg_path).relative_orbit:03d}"
     return load_config(cfg_path).paths.output / "_GAMMA_AREA" / f"GAMMA_AREA_{TILE}_{orbit}.tif"
 
 
 def test_gamma0_is_sigma0_times_pixel_area_over_gamma_area_pixel_for_pixel(
     runs: dict[str, Path],
 ) -> None:
-    sigma = read(_job(runs["sigma"]).output_path).astype(np.float64)
+    sigma = read(only_job(runs["sigma"]).output_path).astype(np.float64)
     area = read(_gamma_area_map(runs["gamma_naught_rtc"])).astype(np.float64)
-    rtc = read(_job(runs["gamma_naught_rtc"]).output_path)
+    rtc = read(only_job(runs["gamma_naught_rtc"]).output_path)
     pixel_area = 100.0 * 100.0  # the scaled product's pixel spacings
     # BandMath computes in double and writes float32, as numpy does here.
     valid = (sigma != 0) & (area >= 2.0)
@@ -100,10 +72,10 @@ def test_on_flat_ground_gamma0_is_sigma0_over_cos_incidence(
         cli_main(["terrain-maps", str(cfg_path), "--tile", TILE, "--product", str(safe), "--ia"])
         == 0
     )
-    orbit = f"{_job(cfg_path).relative_orbit:03d}"
+    orbit = f"{only_job(cfg_path).relative_orbit:03d}"
     ia = read(load_config(cfg_path).paths.output / "_IA" / f"IA_{TILE}_{orbit}.tif") / 100.0
-    sigma = read(_job(runs["sigma"]).output_path).astype(np.float64)
-    rtc = read(_job(cfg_path).output_path).astype(np.float64)
+    sigma = read(only_job(runs["sigma"]).output_path).astype(np.float64)
+    rtc = read(only_job(cfg_path).output_path).astype(np.float64)
     valid = (sigma > 0) & (rtc > 0)
     ratio = rtc[valid] / sigma[valid] * np.cos(np.radians(ia[valid]))
     # 1 but for the annotated azimuth spacing, nominal: a line covers 1.3 % more ground here.
@@ -113,7 +85,7 @@ def test_on_flat_ground_gamma0_is_sigma0_over_cos_incidence(
 
 
 def test_gamma0_rtc_product_names_tags_and_map_as_s1tiling(runs: dict[str, Path]) -> None:
-    job = _job(runs["gamma_naught_rtc"])
+    job = only_job(runs["gamma_naught_rtc"])
     output = load_config(runs["gamma_naught_rtc"]).paths.output
     image = Path(job.output_path)
     assert image.name.endswith("_GammaNaughtRTC.tif") and image.parent == output / TILE
@@ -140,7 +112,7 @@ def test_the_map_is_made_once_and_reused(runs: dict[str, Path]) -> None:
     cfg_path = runs["gamma_naught_rtc"]
     folder = _gamma_area_map(cfg_path).parent
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.tif")}
-    result = process_planned(cfg_path, _job(cfg_path), force=True)
+    result = process_planned(cfg_path, only_job(cfg_path), force=True)
     assert not result.skipped
     assert {p.name: p.stat().st_mtime_ns for p in folder.glob("*.tif")} == before
 
@@ -174,7 +146,7 @@ def test_config_check_accepts_the_rtc_request(runs: dict[str, Path], capsys) -> 
 def test_a_gamma_area_map_that_cannot_be_written_whole_is_not_published(
     otb_data: Path, products: Path, tmp_path: Path
 ) -> None:
-    cfg = _site(tmp_path / "limited", products, otb_data, calibration="gamma_naught_rtc")
+    cfg = site_request(tmp_path / "limited", products, otb_data, calibration="gamma_naught_rtc")
     safe = next((products / "s1").glob("*.SAFE"))
     args = ("terrain-maps", cfg, "--tile", TILE, "--product", safe)
     run = run_limited(100_000, *args)  # no file may grow past 100 kB

@@ -17,43 +17,15 @@ from s1ops.cli import main as cli_main
 from s1ops.config.request import load_config
 from s1ops.exit_codes import IO_FAILED
 from s1ops.outputs.geotiff import read_tags
-from s1ops.planning.jobs import TileJob
 from s1ops.sentinel1.safe import read_safe
-from s1ops.testing.request_file import write_site_request
-from s1ops.testing.site_jobs import make_site_products, planned_jobs, process_planned
-from s1ops.testing.synth_safe import GEOID_SUBPATH
+from s1ops.testing.site_jobs import make_site_products, process_planned
 from tests.hostile.harness import assert_clear_error, partial_files, run_cli, run_limited
-
-gdal.UseExceptions()
-RES_M = 100
-TILE = "32NNJ"
-
-
-def read(path: str | Path) -> np.ndarray:
-    return gdal.Open(str(path)).ReadAsArray()
-
-
-def _job(cfg_path: Path) -> TileJob:
-    (job,) = planned_jobs(cfg_path, TILE)
-    return job
+from tests.s1ops.processing.terrain_site import TILE, only_job, read, site_request
 
 
 @pytest.fixture(scope="module")
 def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
     return make_site_products(tmp_path_factory.mktemp("products"), seed=5)
-
-
-def _site(root: Path, products: Path, otb_data: Path, **processing: str) -> Path:
-    return write_site_request(
-        root,
-        products,
-        otb_data / GEOID_SUBPATH,
-        tiles=TILE,
-        resolution_m=RES_M,
-        masks=True,
-        filtering={},
-        processing=processing,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +34,17 @@ def runs(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> dict[st
     made = {}
     for calibration in ("beta", "normlim"):
         root = tmp_path_factory.mktemp(calibration)
-        cfg = _site(root, products, otb_data, calibration=calibration, produce_lia_map="True")
-        result = process_planned(cfg, _job(cfg))
+        cfg = site_request(
+            root, products, otb_data, calibration=calibration, produce_lia_map="True"
+        )
+        result = process_planned(cfg, only_job(cfg))
         assert not result.skipped and not result.empty, result
         made[calibration] = cfg
     return made
 
 
 def test_normlim_is_beta0_times_sin_lia_pixel_for_pixel(runs: dict[str, Path]) -> None:
-    beta_job, normlim_job = _job(runs["beta"]), _job(runs["normlim"])
+    beta_job, normlim_job = only_job(runs["beta"]), only_job(runs["normlim"])
     cfg = load_config(runs["normlim"])
     sin_lia = cfg.paths.output / "_LIA" / f"sin_LIA_{TILE}_{normlim_job.relative_orbit:03d}.tif"
     beta = read(beta_job.output_path).astype(np.float64)
@@ -85,7 +59,7 @@ def test_normlim_is_beta0_times_sin_lia_pixel_for_pixel(runs: dict[str, Path]) -
 
 
 def test_normlim_product_names_tags_and_maps_as_s1tiling(runs: dict[str, Path]) -> None:
-    job = _job(runs["normlim"])
+    job = only_job(runs["normlim"])
     output = load_config(runs["normlim"]).paths.output
     image = Path(job.output_path)
     assert image.name.endswith("_NormLim.tif") and image.parent == output / TILE
@@ -109,7 +83,7 @@ def test_normlim_product_names_tags_and_maps_as_s1tiling(runs: dict[str, Path]) 
 
 def test_the_map_is_made_once_and_reused(runs: dict[str, Path]) -> None:
     cfg_path = runs["normlim"]
-    job = _job(cfg_path)
+    job = only_job(cfg_path)
     sin_lia = load_config(cfg_path).paths.output / "_LIA"
     before = {p.name: p.stat().st_mtime_ns for p in sin_lia.glob("*.tif")}
     result = process_planned(cfg_path, job, force=True)
@@ -144,7 +118,7 @@ def test_config_check_accepts_the_normlim_request(runs: dict[str, Path], capsys)
 def test_maps_that_cannot_be_written_whole_are_not_published(
     otb_data: Path, products: Path, tmp_path: Path
 ) -> None:
-    cfg = _site(tmp_path / "limited", products, otb_data, calibration="normlim")
+    cfg = site_request(tmp_path / "limited", products, otb_data, calibration="normlim")
     safe = next((products / "s1").glob("*.SAFE"))
     args = ("terrain-maps", cfg, "--tile", TILE, "--product", safe)
     run = run_limited(100_000, *args)  # no file may grow past 100 kB
