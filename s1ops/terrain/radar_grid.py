@@ -51,7 +51,8 @@ class RadarGrid:
         time, as OTB's sensor model does (the image's pixels are orthorectified by OTB)."""
         times = self.record_times_s
         if len(times) == 1:
-            return _rows_polynomial(self.srgr[[0]], slant_m - self.slant_origins_m[0])
+            only = np.zeros(np.shape(t), dtype=int)
+            return _rows_polynomial(self.srgr[only], slant_m - self.slant_origins_m[only])
         k = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(times) - 2)
         mu = np.clip((t - times[k]) / (times[k + 1] - times[k]), 0.0, 1.0)
         before = _rows_polynomial(self.srgr[k], slant_m - self.slant_origins_m[k])

@@ -90,6 +90,21 @@ def test_image_grid_puts_each_geolocation_point_on_its_line_and_pixel(
     )
 
 
+def test_one_slant_to_ground_record_serves_every_time(annotation_xml: bytes) -> None:
+    root = ET.fromstring(annotation_xml)
+    parent = root.find("coordinateConversion/coordinateConversionList")
+    assert parent is not None
+    for record in list(parent)[1:]:
+        parent.remove(record)
+    epoch = orbit_from_annotation(annotation_xml).epoch
+    assert epoch is not None
+    radar = radar_grid_from_annotation(ET.tostring(root), epoch)
+    slant = np.array([850_000.0, 900_000.0])
+    expected = np.polynomial.polynomial.polyval(slant - radar.slant_origins_m[0], radar.srgr[0])
+    found = radar.columns(np.array([60.0, 90.0]), slant) * radar.range_spacing_m
+    np.testing.assert_allclose(found, expected, rtol=1e-12)
+
+
 def test_an_annotation_without_slant_to_ground_polynomials_is_refused(
     annotation_xml: bytes,
 ) -> None:
