@@ -21,13 +21,10 @@ from s1ops.planning.tile import existing_outputs
 from s1ops.processing.chains import despeckle_chain
 from s1ops.processing.otb.pipelines import run_with_tags
 from s1ops.processing.settings import settings_from_config
-from s1ops.testing.request_file import write_site_request
 from s1ops.testing.site_jobs import make_site_products, planned_jobs, process_planned
-from s1ops.testing.synth_safe import GEOID_SUBPATH
+from tests.s1ops.processing.synthetic_site import TILE, read, site_request
 
 gdal.UseExceptions()
-RES_M = 100
-TILE = "32NNJ"
 LEE = {"filter": "lee", "window_radius": 2, "nblooks": 4}
 
 
@@ -41,20 +38,10 @@ def _site(
     processing: dict[str, str] | None = None,
 ) -> Path:
     """This module's request: TILE at RES_M with LEE, over ``products``."""
-    return write_site_request(
-        root,
-        products,
-        otb_data / GEOID_SUBPATH,
-        tiles=TILE,
-        resolution_m=RES_M,
-        masks=masks,
-        filtering={**LEE, "keep_non_filtered_products": keep_unfiltered},
-        processing=processing,
+    filtering = {**LEE, "keep_non_filtered_products": keep_unfiltered}
+    return site_request(
+        root, products, otb_data, masks=masks, filtering=filtering, **(processing or {})
     )
-
-
-def read(path: str | Path) -> np.ndarray:
-    return gdal.Open(str(path)).ReadAsArray()
 
 
 def filtered_path(image: str | Path) -> Path:

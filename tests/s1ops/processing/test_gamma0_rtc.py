@@ -16,12 +16,16 @@ from osgeo import gdal
 
 from s1ops.cli import main as cli_main
 from s1ops.config.request import load_config
-from s1ops.exit_codes import IO_FAILED
 from s1ops.outputs.geotiff import read_tags
 from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.site_jobs import make_site_products, process_planned
-from tests.hostile.harness import assert_clear_error, partial_files, run_cli, run_limited
-from tests.s1ops.processing.terrain_site import TILE, only_job, read, site_request
+from tests.s1ops.processing.synthetic_site import (
+    TILE,
+    calibrated_runs,
+    check_map_not_published_on_a_full_disk,
+    only_job,
+    read,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +36,9 @@ def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def runs(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> dict[str, Path]:
     """The same job calibrated in sigma0 and in gamma0 RTC: request file of each."""
-    made = {}
-    for calibration in ("sigma", "gamma_naught_rtc"):
-        root = tmp_path_factory.mktemp(calibration)
-        cfg = site_request(root, products, otb_data, calibration=calibration, min_gamma_area="2.0")
-        result = process_planned(cfg, only_job(cfg))
-        assert not result.skipped and not result.empty, result
-        made[calibration] = cfg
-    return made
+    return calibrated_runs(
+        tmp_path_factory, products, otb_data, ("sigma", "gamma_naught_rtc"), min_gamma_area="2.0"
+    )
 
 
 def _gamma_area_map(cfg_path: Path) -> Path:
@@ -146,12 +145,6 @@ def test_config_check_accepts_the_rtc_request(runs: dict[str, Path], capsys) -> 
 def test_a_gamma_area_map_that_cannot_be_written_whole_is_not_published(
     otb_data: Path, products: Path, tmp_path: Path
 ) -> None:
-    cfg = site_request(tmp_path / "limited", products, otb_data, calibration="gamma_naught_rtc")
-    safe = next((products / "s1").glob("*.SAFE"))
-    args = ("terrain-maps", cfg, "--tile", TILE, "--product", safe)
-    run = run_limited(100_000, *args)  # no file may grow past 100 kB
-    assert_clear_error(run, IO_FAILED, f"GAMMA_AREA_{TILE}_", "was not published", "File too large")
-    maps = load_config(cfg).paths.output / "_GAMMA_AREA"
-    assert list(maps.glob("*.tif")) == [] and partial_files(maps) == []
-    assert run_cli(*args).returncode == 0  # nothing in the way of the next run
-    assert len(list(maps.glob("GAMMA_AREA_*.tif"))) == 1
+    check_map_not_published_on_a_full_disk(
+        tmp_path / "limited", products, otb_data, "gamma_naught_rtc", "_GAMMA_AREA", "GAMMA_AREA"
+    )

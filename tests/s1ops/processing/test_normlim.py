@@ -15,12 +15,16 @@ from osgeo import gdal
 
 from s1ops.cli import main as cli_main
 from s1ops.config.request import load_config
-from s1ops.exit_codes import IO_FAILED
 from s1ops.outputs.geotiff import read_tags
 from s1ops.sentinel1.safe import read_safe
 from s1ops.testing.site_jobs import make_site_products, process_planned
-from tests.hostile.harness import assert_clear_error, partial_files, run_cli, run_limited
-from tests.s1ops.processing.terrain_site import TILE, only_job, read, site_request
+from tests.s1ops.processing.synthetic_site import (
+    TILE,
+    calibrated_runs,
+    check_map_not_published_on_a_full_disk,
+    only_job,
+    read,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +35,9 @@ def products(tmp_path_factory: pytest.TempPathFactory, otb_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def runs(otb: None, otb_data: Path, products: Path, tmp_path_factory) -> dict[str, Path]:
     """The same job calibrated in beta0 and in normlim: request file of each."""
-    made = {}
-    for calibration in ("beta", "normlim"):
-        root = tmp_path_factory.mktemp(calibration)
-        cfg = site_request(
-            root, products, otb_data, calibration=calibration, produce_lia_map="True"
-        )
-        result = process_planned(cfg, only_job(cfg))
-        assert not result.skipped and not result.empty, result
-        made[calibration] = cfg
-    return made
+    return calibrated_runs(
+        tmp_path_factory, products, otb_data, ("beta", "normlim"), produce_lia_map="True"
+    )
 
 
 def test_normlim_is_beta0_times_sin_lia_pixel_for_pixel(runs: dict[str, Path]) -> None:
@@ -118,12 +115,6 @@ def test_config_check_accepts_the_normlim_request(runs: dict[str, Path], capsys)
 def test_maps_that_cannot_be_written_whole_are_not_published(
     otb_data: Path, products: Path, tmp_path: Path
 ) -> None:
-    cfg = site_request(tmp_path / "limited", products, otb_data, calibration="normlim")
-    safe = next((products / "s1").glob("*.SAFE"))
-    args = ("terrain-maps", cfg, "--tile", TILE, "--product", safe)
-    run = run_limited(100_000, *args)  # no file may grow past 100 kB
-    assert_clear_error(run, IO_FAILED, f"sin_LIA_{TILE}_", "was not published", "File too large")
-    maps = load_config(cfg).paths.output / "_LIA"
-    assert list(maps.glob("*.tif")) == [] and partial_files(maps) == []
-    assert run_cli(*args).returncode == 0  # nothing in the way of the next run
-    assert len(list(maps.glob("sin_LIA_*.tif"))) == 1
+    check_map_not_published_on_a_full_disk(
+        tmp_path / "limited", products, otb_data, "normlim", "_LIA", "sin_LIA"
+    )
